@@ -1,4 +1,4 @@
-"""Command line: ``python -m aelib data info|fetch|verify|csv`` and ``python -m aelib bench``.
+"""Command line: ``python -m aelib data info|fetch|verify|csv``, ``course`` and ``bench``.
 
 Thin on purpose: it parses arguments and calls the modules that do the work.
 """
@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, default=None, help="first N rows only")
     c.set_defaults(func=cmd_csv)
 
+    top.add_parser("course", help="execute every lesson and render HTML to build/course/ (see course --help)")
+
     b = top.add_parser("bench", help="trainer vs naive DataLoader loop, and FLOP/s vs sgemm")
     b.add_argument("--quick", action="store_true", help="fewer batches (a smoke run, not for the README)")
     b.set_defaults(func=cmd_bench)
@@ -77,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["course"]:  # the course runner parses its own options (and --help)
+        from aelib import course
+
+        return course.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

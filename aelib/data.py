@@ -64,6 +64,7 @@ DATASETS = {
                     "2646ac647ad5339dbf082846283269ea",
                     "27ae3e4e09519cfbb04c329615203637",
                 ),
+                strict=True,
             )
         ),
         tuple(str(d) for d in range(10)),
@@ -80,6 +81,7 @@ DATASETS = {
                     "8181f5470baa50b63fa0f6fddb340f0a",
                     "15d484375f8d13e6eb1aabb0c3f46965",
                 ),
+                strict=True,
             )
         ),
         (

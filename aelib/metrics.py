@@ -1,0 +1,145 @@
+"""Reconstruction quality: MSE, SSE per image and PSNR, and batched evaluation of a trained model.
+
+Every figure is in [0, 1] pixel units (``x / 255``), whatever scale the model was trained in, so that models,
+PCA and the linear denoiser compare on one footing. The target is always the CLEAN image.
+
+This module imports nothing from ``aelib`` except :mod:`aelib.transforms`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
+
+
+def _errors(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Squared errors ``(N, D)`` in float64 (sums over 60,000 × 784 pixels lose digits in float32)."""
+    if len(recon) != len(target) or recon.numel() != target.numel():
+        raise ValueError(
+            f"recon and target must hold the same images, got shapes {tuple(recon.shape)} and {tuple(target.shape)}."
+        )
+    diff = recon.detach().double() - target.detach().to(recon.device).double()
+    return diff.reshape(len(diff), -1).square()
+
+
+def mse_per_pixel(recon: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean squared error over all pixels of all images, in [0, 1]² units. Shapes ``(N, …)``, same pixel count."""
+    return _errors(recon, target).mean().item()
+
+
+def sse_per_image(recon: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean over images of each image's sum of squared errors (= MSE × 784 for 28×28 images)."""
+    return _errors(recon, target).sum(dim=1).mean().item()
+
+
+def psnr(mse: float, data_range: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB: ``10 log10(data_range² / mse)``; ``inf`` for a perfect match."""
+    if mse < 0:
+        raise ValueError(f"mse must be >= 0, got {mse}.")
+    return math.inf if mse == 0 else 10.0 * math.log10(data_range**2 / mse)
+
+
+def psnr_per_image(recon: torch.Tensor, target: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
+    """PSNR of each image in dB, shape ``(N,)`` float64 (``inf`` where an image is reproduced exactly)."""
+    mse = _errors(recon, target).mean(dim=1)
+    return 10.0 * torch.log10(data_range**2 / mse)
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    """Where the model's weights live (CPU for a model with no weights)."""
+    for t in (*model.parameters(), *model.buffers()):
+        return t.device
+    return torch.device("cpu")
+
+
+def reconstruct(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    scale: str = "unit",
+    noise_std: float | None = None,
+    seed: int = 0,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run ``model`` over ``images`` in batches; return ``(inputs, reconstructions)``, both ``(N, 1, 28, 28)`` CPU.
+
+    ``images``: uint8 ``(N, 28, 28)`` (or float in [0, 1]). ``scale`` is the scale the model was trained in
+    (``"unit"`` [0, 1] or ``"symmetric"`` [-1, 1]); both returned tensors are converted back to [0, 1] units.
+    The reconstructions are not clipped: a model with an unbounded output may leave [0, 1] and is scored as is.
+
+    With ``noise_std`` the inputs are the clean images plus the course's clipped Gaussian noise (std in pixel
+    units), drawn batch by batch from a ``torch.Generator`` seeded with ``seed`` on ``device``: the same seed,
+    batch size and device give the same noise. Runs under ``torch.no_grad`` in eval mode and restores the
+    model's train/eval mode afterwards. ``device`` defaults to where the model's weights are.
+    """
+    check_scale(scale)
+    device = torch.device(device) if device is not None else _device_of(model)
+    generator = torch.Generator(device=device).manual_seed(seed) if noise_std is not None else None
+    was_training = model.training
+    model.eval()
+    inputs, outputs = [], []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(images), batch_size):
+                x = to_float(images[start : start + batch_size].to(device), "unit")
+                if noise_std is not None:
+                    x = add_gaussian_noise(x, noise_std, generator)
+                y = to_unit(model(to_scale(x, scale)), scale)
+                inputs.append(x.cpu())
+                outputs.append(y.reshape(x.shape).float().cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(inputs), torch.cat(outputs)
+
+
+def evaluate(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    scale: str = "unit",
+    noise_std: float | None = None,
+    seed: int = 0,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> dict[str, float]:
+    """Score ``model`` on ``images`` against the clean images, in [0, 1] units.
+
+    Returns ``{"mse": per-pixel MSE, "sse_per_image": MSE × 784, "psnr": dB}``. Arguments as in
+    :func:`reconstruct` (with ``noise_std`` this scores a denoiser).
+    """
+    _, recon = reconstruct(
+        model, images, scale=scale, noise_std=noise_std, seed=seed, batch_size=batch_size, device=device
+    )
+    clean = to_float(images, "unit")
+    mse = mse_per_pixel(recon, clean)
+    return {"mse": mse, "sse_per_image": sse_per_image(recon, clean), "psnr": psnr(mse)}
+
+
+def encode_all(
+    model: nn.Module,
+    images: torch.Tensor,
+    scale: str = "unit",
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """Codes ``(N, k)`` (CPU, float32) of every image, from ``model.encode`` in eval mode, batched, no grad.
+
+    ``images`` as in :func:`reconstruct`; feature-map codes are flattened to ``(N, k)``.
+    """
+    device = torch.device(device) if device is not None else _device_of(model)
+    was_training = model.training
+    model.eval()
+    codes = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(images), batch_size):
+                x = to_float(images[start : start + batch_size].to(device), scale)
+                codes.append(model.encode(x).flatten(1).float().cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(codes)

