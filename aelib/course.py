@@ -83,11 +83,16 @@ def write_index(runs: list[LessonRun], out: Path) -> None:
     )
 
 
-def run_course(notebooks: Path, build: Path, inplace: bool = False, log=print) -> list[LessonRun]:
-    """Execute, time and render every lesson; return the runs (also saved as ``timings.json``)."""
+def run_course(
+    notebooks: Path, build: Path, inplace: bool = False, only: list[str] | None = None, log=print
+) -> list[LessonRun]:
+    """Execute, time and render every lesson (or those whose number is in ``only``); return the runs.
+
+    The runs are also saved as ``timings.json`` (merged with earlier runs of the other lessons).
+    """
     import nbformat
 
-    found = lessons(notebooks)
+    found = [p for p in lessons(notebooks) if not only or p.name[:2] in {o.zfill(2)[:2] for o in only}]
     if not found:
         log(f"No lessons found in {notebooks}/ (expected files named NN_name.ipynb); nothing to render.")
         return []
@@ -105,8 +110,12 @@ def run_course(notebooks: Path, build: Path, inplace: bool = False, log=print) -
         if inplace:
             nbformat.write(nb, path)
         log(f"  {path.name}: {seconds:.1f} s")
-    write_index(runs, build / "index.html")
-    (build / "timings.json").write_text(json.dumps([asdict(r) for r in runs], indent=1) + "\n")
+    timings = build / "timings.json"
+    earlier = {r["file"]: LessonRun(**r) for r in json.loads(timings.read_text())} if timings.exists() else {}
+    merged = {**earlier, **{r.file: r for r in runs}}
+    merged = [merged[p.name] for p in lessons(notebooks) if p.name in merged]
+    write_index(merged, build / "index.html")
+    timings.write_text(json.dumps([asdict(r) for r in merged], indent=1) + "\n")
     total = sum(r.seconds for r in runs)
     log(f"Rendered {len(runs)} lesson(s) in {total:.0f} s: open {build / 'index.html'}")
     return runs
@@ -119,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
     p.add_argument("--build", type=Path, default=REPO / "build" / "course")
     p.add_argument("--inplace", action="store_true", help="also store the outputs back into notebooks/")
+    p.add_argument("only", nargs="*", help="lesson numbers to run (default: all), e.g. 01 04")
     args = p.parse_args(argv)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger warning on stderr
-    run_course(args.notebooks, args.build, args.inplace)
+    run_course(args.notebooks, args.build, args.inplace, args.only)
     return 0

@@ -22,8 +22,8 @@ def _errors(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"recon and target must hold the same images, got shapes {tuple(recon.shape)} and {tuple(target.shape)}."
         )
-    diff = recon.detach().double() - target.detach().to(recon.device).double()
-    return diff.reshape(len(diff), -1).square()
+    recon = recon.detach().double().reshape(len(recon), -1)
+    return (recon - target.detach().to(recon.device).double().reshape(len(target), -1)).square()
 
 
 def mse_per_pixel(recon: torch.Tensor, target: torch.Tensor) -> float:
@@ -78,6 +78,8 @@ def reconstruct(
     model's train/eval mode afterwards. ``device`` defaults to where the model's weights are.
     """
     check_scale(scale)
+    if len(images) == 0:
+        raise ValueError("no images to reconstruct (got an empty tensor).")
     device = torch.device(device) if device is not None else _device_of(model)
     generator = torch.Generator(device=device).manual_seed(seed) if noise_std is not None else None
     was_training = model.training
@@ -131,6 +133,8 @@ def encode_all(
 
     ``images`` as in :func:`reconstruct`; feature-map codes are flattened to ``(N, k)``.
     """
+    if len(images) == 0:
+        raise ValueError("no images to encode (got an empty tensor).")
     device = torch.device(device) if device is not None else _device_of(model)
     was_training = model.training
     model.eval()

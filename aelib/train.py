@@ -1,0 +1,420 @@
+"""Training: one :func:`fit` for every lesson. It knows losses, noise, scales and devices, not model classes.
+
+    from aelib.data import load
+    images, _ = load("mnist", "train")                        # uint8 (60000, 28, 28)
+    history = fit(model, images, epochs=5, noise_std=0.3, val=0.1, checkpoint="ae.pt")
+    print(history)                                            # one row per epoch
+
+The fast path takes a tensor of images: the whole split becomes float on the device once, batches are slices
+of a seeded permutation and noise is drawn on the device, so nothing per sample runs in Python. Any iterable of
+batches (a ``DataLoader``) works too, at DataLoader speed, so lessons can compare the two.
+
+Randomness is derived from ``(seed, epoch)`` alone (see :func:`_derive`), which makes a run repeatable and a
+resumed run bit-identical, on the CPU, to one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from aelib.checkpoint import load_checkpoint, load_model, save_checkpoint
+from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
+
+__all__ = [
+    "EpochStats",
+    "History",
+    "TrainingDiverged",
+    "fit",
+    "load_checkpoint",
+    "load_model",
+    "resolve_device",
+    "save_checkpoint",
+]
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+LOSSES: dict[str, LossFn] = {
+    "mse": F.mse_loss,  # mean over pixels and samples
+    "half_mse": lambda recon, target: 0.5 * F.mse_loss(recon, target),  # lesson 05: 0.5 cancels the 2 of d/dx
+    "bce": F.binary_cross_entropy,  # pixels as probabilities: needs a sigmoid output and scale="unit"
+}
+SHUFFLE, NOISE, MODEL_RNG = 0, 1, 2  # random streams of an epoch; epoch 0 holds the run-wide ones
+VAL_SPLIT, VAL_NOISE = 0, 1  # streams of epoch 0
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; ``epoch`` and ``batch`` (both 1-based) say where."""
+
+    def __init__(self, epoch: int, batch: int, value: float, lr: float, scale: str):
+        self.epoch, self.batch, self.value = epoch, batch, value
+        act = "sigmoid" if scale == "unit" else "tanh"
+        super().__init__(
+            f"training diverged: the loss became {value} at epoch {epoch}, batch {batch}. Likely fixes: "
+            f"lower the learning rate (lr={lr:g}, try {lr / 10:g}); check the inputs are scaled as "
+            f"scale={scale!r} says (float images in [0, 1], or uint8); end the decoder with a {act} so its "
+            f"output matches that scale (and 'bce' needs outputs strictly in (0, 1))."
+        )
+
+
+@dataclass
+class EpochStats:
+    """One epoch. Losses are true means per sample (per pixel for the built-in losses), in the model's scale."""
+
+    epoch: int  # 1-based
+    train_loss: float  # mean over every training sample of the epoch, as the weights changed during it
+    val_loss: float | None  # after the epoch, eval mode, fixed noise draw; None without validation data
+    seconds: float  # wall clock for the whole epoch: training, validation, snapshots
+    samples_per_sec: float  # training throughput (training samples / training seconds)
+
+
+@dataclass(repr=False)
+class History:
+    """What :func:`fit` returns: per-epoch statistics and optional reconstruction snapshots."""
+
+    epochs: list[EpochStats] = field(default_factory=list)
+    snapshots: list[torch.Tensor] = field(default_factory=list)  # per epoch: (k, 1, 28, 28) float CPU in [0, 1]
+
+    @property
+    def train_loss(self) -> list[float]:
+        return [e.train_loss for e in self.epochs]
+
+    @property
+    def val_loss(self) -> list[float | None]:
+        return [e.val_loss for e in self.epochs]
+
+    def to_dict(self) -> dict:
+        """Plain Python types plus the snapshot tensors: what a checkpoint loads with ``weights_only=True``."""
+        return {"epochs": [asdict(e) for e in self.epochs], "snapshots": list(self.snapshots)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        return cls([EpochStats(**e) for e in d["epochs"]], list(d.get("snapshots", [])))
+
+    def __str__(self) -> str:
+        lines = ["epoch  train_loss    val_loss  seconds  samples/s"]
+        for e in self.epochs:
+            val = f"{e.val_loss:10.6f}" if e.val_loss is not None else f"{'-':>10}"
+            lines.append(f"{e.epoch:5d}  {e.train_loss:10.6f}  {val}  {e.seconds:7.1f}  {e.samples_per_sec:9.0f}")
+        return "\n".join(lines)
+
+    __repr__ = __str__  # a notebook cell ending in fit(...) shows the table, not every snapshot tensor
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` → ``cuda`` if available, else ``cpu``; anything else as ``torch.device`` understands it."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was asked for but no CUDA GPU is available; use device='auto' or 'cpu'.")
+    return device
+
+
+def _derive(seed: int, epoch: int, stream: int) -> int:
+    """The seed of one random stream of one epoch, from ``(seed, epoch, stream)`` alone.
+
+    Nothing carries over from epoch to epoch, so resuming at epoch 3 draws exactly what epoch 3 of an
+    uninterrupted run draws, without saving any generator state.
+    """
+    return ((seed * 1_000_003 + epoch) * 16 + stream) % 2**63
+
+
+def _generator(seed: int, epoch: int, stream: int, device: torch.device | str) -> torch.Generator:
+    return torch.Generator(device).manual_seed(_derive(seed, epoch, stream))
+
+
+def _prepare(images: torch.Tensor, scale: str, device: torch.device, fmt: torch.memory_format) -> torch.Tensor:
+    """uint8 ``(N, 28, 28)`` / float ``(N, 1, 28, 28)`` in [0, 1] → float ``(N, 1, 28, 28)`` in ``scale`` on the
+    device; float ``(N, 784)`` keeps its flat shape (the input some dense models expect)."""
+    if images.dtype != torch.uint8:
+        lo, hi = images.min().item(), images.max().item()
+        if lo < 0 or hi > 1:
+            raise ValueError(
+                f"float images must be in [0, 1] (fit rescales them to scale={scale!r} itself); "
+                f"got values in [{lo:.3g}, {hi:.3g}]. Pass the uint8 images, or x / 255."
+            )
+    images = images.to(device)  # move uint8 before converting: a quarter of the bytes to copy
+    if images.dtype != torch.uint8 and images.dim() == 2:
+        return to_scale(images.float(), scale)
+    return to_float(images, scale).contiguous(memory_format=fmt)
+
+
+def _batches(
+    data: torch.Tensor | Iterable,
+    batch_size: int,
+    device: torch.device,
+    fmt: torch.memory_format,
+    order: torch.Tensor | None = None,
+) -> Iterator[torch.Tensor]:
+    """Float batches on the device: slices of a prepared tensor (taken in ``order`` if given), or the ``x`` of
+    each item of an iterable (``(x, y)`` tuples or plain ``x``), used as given."""
+    if isinstance(data, torch.Tensor):
+        for start in range(0, len(data), batch_size):
+            yield data[start : start + batch_size] if order is None else data[order[start : start + batch_size]]
+        return
+    for item in data:
+        x = item[0] if isinstance(item, (tuple, list)) else item
+        if not x.is_floating_point():
+            raise TypeError(
+                f"batches must be float images in the model's scale, got {x.dtype}; use "
+                "transforms.ToTensor() or aelib.transforms.to_float."
+            )
+        x = x.to(device, non_blocking=True)
+        yield x.contiguous(memory_format=fmt) if x.dim() == 4 else x
+
+
+def _corrupt(x: torch.Tensor, std: float, scale: str, generator: torch.Generator) -> torch.Tensor:
+    """The course's noise model in pixel units: to [0, 1], add noise and clip, back to the model's scale."""
+    return to_scale(add_gaussian_noise(to_unit(x, scale), std, generator), scale)
+
+
+def _match(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Dense decoders may return ``(N, 784)`` for ``(N, 1, 28, 28)`` inputs: the same pixels, compared as such."""
+    if recon.shape == target.shape:
+        return recon
+    if recon.shape[0] == target.shape[0] and recon.numel() == target.numel():
+        return recon.reshape(target.shape)
+    raise ValueError(
+        f"the model returned shape {tuple(recon.shape)} for inputs of shape {tuple(target.shape)}; "
+        "an autoencoder must return as many pixels as it is given."
+    )
+
+
+def _train_epoch(
+    model: nn.Module,
+    batches: Iterator[torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn,
+    noise_std: float | None,
+    scale: str,
+    noise_gen: torch.Generator,
+    bar: tqdm,
+    epoch: int,
+    lr: float,
+) -> tuple[float, int]:
+    """One pass over ``batches``; returns (true mean loss over samples, number of samples)."""
+    model.train()
+    losses, sizes = [], []  # per batch: mean loss (kept on the device) and batch size
+    total, checked = 0.0, 0
+    for i, x in enumerate(batches):
+        inputs = _corrupt(x, noise_std, scale, noise_gen) if noise_std else x
+        loss = loss_fn(_match(model(inputs), x), x)  # the target is always the clean image
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.detach())
+        sizes.append(len(x))
+        bar.update(1)
+        # .item() makes a GPU wait for its queue: read losses back every 20 batches there, every batch on a CPU.
+        if x.device.type == "cpu" or (i + 1) % 20 == 0:
+            total += _read_back(losses, sizes, checked, epoch, lr, scale)
+            checked = len(losses)
+            bar.set_postfix_str(f"loss {total / sum(sizes):.5f}", refresh=False)  # refresh=False: obey mininterval
+    if checked < len(losses):
+        total += _read_back(losses, sizes, checked, epoch, lr, scale)
+    if not sizes:
+        raise ValueError("the training data yielded no batches.")
+    return total / sum(sizes), sum(sizes)  # a true mean: a short last batch weighs what its samples weigh
+
+
+def _read_back(losses: list[torch.Tensor], sizes: list[int], start: int, epoch: int, lr: float, scale: str) -> float:
+    """Sum of ``loss * batch_size`` over ``losses[start:]``; raise TrainingDiverged at the first NaN/inf."""
+    chunk = torch.stack(losses[start:])
+    bad = ~torch.isfinite(chunk)
+    if bad.any():
+        i = int(bad.nonzero()[0])
+        raise TrainingDiverged(epoch, start + i + 1, chunk[i].item(), lr, scale)
+    return (chunk.double() * torch.tensor(sizes[start:], dtype=torch.float64, device=chunk.device)).sum().item()
+
+
+@torch.no_grad()
+def _evaluate(
+    model: nn.Module,
+    data: torch.Tensor | Iterable,
+    loss_fn: LossFn,
+    noise_std: float | None,
+    scale: str,
+    generator: torch.Generator,
+    batch_size: int,
+    device: torch.device,
+    fmt: torch.memory_format,
+) -> float:
+    """Mean loss over ``data`` in eval mode; the noise comes from ``generator`` (fresh each call: a fixed draw)."""
+    model.eval()
+    total, n = torch.zeros((), dtype=torch.float64, device=device), 0
+    for x in _batches(data, batch_size, device, fmt):
+        inputs = _corrupt(x, noise_std, scale, generator) if noise_std else x
+        total += loss_fn(_match(model(inputs), x), x).double() * len(x)
+        n += len(x)
+    return total.item() / n
+
+
+@torch.no_grad()
+def _reconstruct(model: nn.Module, x: torch.Tensor, scale: str) -> torch.Tensor:
+    """Reconstructions of ``x`` as ``(k, 1, 28, 28)`` float CPU pixels in [0, 1], for display."""
+    model.eval()
+    return to_unit(_match(model(x), x), scale).reshape(len(x), 1, 28, 28).clamp(0, 1).float().cpu().contiguous()
+
+
+def _progress_enabled(progress: bool | None) -> bool:
+    if progress is None:
+        return os.environ.get("AELIB_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
+    return bool(progress)
+
+
+def fit(
+    model: nn.Module,
+    train: torch.Tensor | Iterable,
+    *,
+    epochs: int = 1,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    loss: str | LossFn = "mse",
+    noise_std: float | None = None,
+    scale: str = "unit",
+    val: float | torch.Tensor | Iterable | None = None,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    progress: bool | None = None,
+    watch: torch.Tensor | None = None,
+    channels_last: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    resume: str | os.PathLike | None = None,
+) -> History:
+    """Train an autoencoder to reconstruct its (clean) input with Adam; return its :class:`History`.
+
+    - ``train``: images, uint8 ``(N, 28, 28)`` or float in [0, 1] ``(N, 1, 28, 28)`` / ``(N, 784)`` (fast path;
+      ``fit`` rescales them to ``scale``), or an iterable of batches, ``x`` or ``(x, y)``, float in the model's
+      scale, used as given.
+    - ``loss``: ``"mse"``, ``"half_mse"`` (0.5 · MSE), ``"bce"`` (sigmoid output, unit scale) or
+      ``callable(recon, target)`` returning the batch mean. Epoch losses are true means over samples.
+    - ``noise_std``: denoising. Inputs get ``N(0, noise_std²)`` noise in [0, 1] pixel units, clipped to [0, 1];
+      the target stays the clean image.
+    - ``val``: a fraction of ``train`` to hold out (chosen by ``seed``), or validation images (like ``train``).
+      Its loss is computed after each epoch in eval mode with the same noise draw every epoch.
+    - ``seed`` controls the validation split, each epoch's shuffling and noise, the validation noise, and the
+      global torch RNG during each epoch (dropout), each derived from ``(seed, epoch)``. Not the initial
+      weights: call ``torch.manual_seed`` before building the model. The caller's RNG state is left untouched.
+    - ``device``: ``"auto"`` (cuda if available), ``"cpu"``, ``"cuda"``; the model and data move there.
+    - ``progress``: a tqdm bar per epoch; ``None`` follows ``AELIB_PROGRESS`` (``0`` turns it off).
+    - ``watch``: a few images whose reconstructions are kept after each epoch in ``history.snapshots``.
+    - ``channels_last``: ``None`` = on for conv models on the CPU (faster there); converts model and data.
+    - ``checkpoint``: a file saved after every epoch. ``resume``: a checkpoint to continue from; ``epochs`` is
+      the total, so 2 epochs then ``resume`` with ``epochs=4`` equals 4 epochs straight.
+
+    Raises :class:`TrainingDiverged` if the loss becomes NaN/inf. The model is left in eval mode on ``device``.
+    """
+    check_scale(scale)
+    if not callable(loss) and loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a callable(recon, target).")
+    if loss == "bce" and scale != "unit":
+        raise ValueError("loss='bce' compares pixels as probabilities: use scale='unit' and a sigmoid output.")
+    if batch_size < 1 or epochs < 0:
+        raise ValueError(f"need batch_size >= 1 and epochs >= 0, got {batch_size} and {epochs}.")
+    loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
+    device = resolve_device(device)
+    if channels_last is None:
+        channels_last = device.type == "cpu" and any(
+            isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules()
+        )
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    if channels_last:
+        model.to(device, memory_format=torch.channels_last)
+    else:
+        model.to(device)
+    if device.type == "cpu":
+        torch.set_flush_denormal(True)  # tiny weights late in training turn into denormals: very slow on CPUs
+
+    # Data: tensors become float on the device once; a fraction of them can be held out for validation.
+    if isinstance(val, torch.Tensor):
+        val = _prepare(val, scale, device, fmt)
+    if isinstance(train, torch.Tensor):
+        train = _prepare(train, scale, device, fmt)
+        if isinstance(val, float):
+            if not 0 < val < 1:
+                raise ValueError(f"val as a fraction must be in (0, 1), got {val}.")
+            order = torch.randperm(len(train), generator=_generator(seed, 0, VAL_SPLIT, "cpu")).to(device)
+            n_val = max(1, round(val * len(train)))
+            train, val = train[order[n_val:]], train[order[:n_val]]
+    elif isinstance(val, float):
+        raise ValueError("val as a fraction needs train as a tensor; pass validation images or a DataLoader.")
+    watch = _prepare(watch, scale, device, fmt) if watch is not None else None
+    n_batches = math.ceil(len(train) / batch_size) if isinstance(train, torch.Tensor) else None
+    if n_batches is None and hasattr(train, "__len__"):
+        n_batches = len(train)
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    config = dict(
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        noise_std=noise_std,
+        scale=scale,
+        loss=loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__),
+        seed=seed,
+        n_train=len(train) if isinstance(train, torch.Tensor) else None,
+    )
+    history, start = History(), 1
+    if resume is not None:
+        saved = load_checkpoint(resume, model, optimizer)
+        for group in optimizer.param_groups:  # this call's settings win over the saved ones
+            group["lr"], group["weight_decay"] = lr, weight_decay
+        changed = {k: (v, config[k]) for k, v in (saved.get("config") or {}).items() if config.get(k) != v}
+        if changed:
+            warnings.warn(
+                f"resuming {resume} with changed settings (saved, now): {changed}; the run will not "
+                "match an uninterrupted one.",
+                stacklevel=2,
+            )
+        history, start = History.from_dict(saved["history"]), saved["epoch"] + 1
+        if start > epochs + 1:
+            raise ValueError(
+                f"{resume} has {saved['epoch']} epochs already, more than epochs={epochs} "
+                "(epochs counts the total, including those in the checkpoint)."
+            )
+
+    show = _progress_enabled(progress)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # the caller's RNG stays put
+        for epoch in range(start, epochs + 1):
+            torch.manual_seed(_derive(seed, epoch, MODEL_RNG))  # dropout and other random ops in the model
+            t0 = time.perf_counter()
+            order = None
+            if isinstance(train, torch.Tensor):
+                g = _generator(seed, epoch, SHUFFLE, device)
+                order = torch.randperm(len(train), generator=g, device=device)
+            batches = _batches(train, batch_size, device, fmt, order)
+            with tqdm(
+                total=n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch", mininterval=0.5, disable=not show
+            ) as bar:
+                noise_gen = _generator(seed, epoch, NOISE, device)
+                train_loss, n = _train_epoch(
+                    model, batches, optimizer, loss_fn, noise_std, scale, noise_gen, bar, epoch, lr
+                )
+                train_seconds = time.perf_counter() - t0
+                val_loss = None
+                if val is not None:
+                    val_gen = _generator(seed, 0, VAL_NOISE, device)  # the same draw every epoch: comparable
+                    val_loss = _evaluate(
+                        model, val, loss_fn, noise_std, scale, val_gen, max(batch_size, 512), device, fmt
+                    )
+                bar.set_postfix_str(f"loss {train_loss:.5f}" + (f", val {val_loss:.5f}" if val is not None else ""))
+            if watch is not None:
+                history.snapshots.append(_reconstruct(model, watch, scale))
+            history.epochs.append(
+                EpochStats(epoch, train_loss, val_loss, time.perf_counter() - t0, n / max(train_seconds, 1e-9))
+            )
+            if checkpoint is not None:
+                rng_state = {"seed": seed}  # all the randomness of an epoch derives from (seed, epoch)
+                save_checkpoint(checkpoint, model, optimizer, epoch, history, rng_state, config)
+    model.eval()
+    return history

@@ -1,0 +1,355 @@
+"""Tests of aelib.plots: each figure shows exactly the data it was given, laid out as documented."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display in tests; must come before pyplot is imported
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from aelib import plots  # noqa: E402
+
+PREVIEW = Path(os.environ.get("AELIB_PLOTS_PREVIEW", "/tmp/plots_preview"))
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+@pytest.fixture(autouse=True)
+def _figures(monkeypatch):
+    """Fail if a plot function calls plt.show() itself; close every figure after each test."""
+
+    def no_show(*args, **kwargs):
+        raise AssertionError("plot functions must return the figure, not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", no_show)
+    yield
+    plt.close("all")
+
+
+def random_uint8(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+
+
+def shown(ax) -> np.ndarray:
+    """The array an axes' (single) image displays."""
+    assert len(ax.images) == 1
+    return np.asarray(ax.images[0].get_array())
+
+
+# --- input normalisation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda u: u,  # numpy uint8 (N, 28, 28)
+        lambda u: u[:, None],  # numpy uint8 (N, 1, 28, 28)
+        lambda u: torch.from_numpy(u),  # torch uint8
+        lambda u: torch.from_numpy(u[:, None]).float() / 255,  # torch float (N, 1, 28, 28)
+        lambda u: (torch.from_numpy(u).float() / 255).requires_grad_(True),  # a model output with grad
+        lambda u: u.reshape(len(u), 784).astype(np.float64) / 255,  # flat MLP output
+    ],
+)
+def test_every_input_form_shows_the_same_pixels(convert):
+    u = random_uint8(3)
+    fig = plots.show_images(convert(u))
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    for ax, img in zip(fig.axes, u, strict=True):
+        np.testing.assert_allclose(shown(ax), img / 255.0, atol=1e-6)
+        assert ax.images[0].get_clim() == (0.0, 1.0)  # fixed scale, not stretched per image
+        assert ax.images[0].get_cmap().name == "gray"
+        assert not ax.get_xticks().size and not ax.get_yticks().size
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (2, 3, 28, 28), (0, 28, 28), (4, 783), (2, 2, 28, 28, 1)])
+def test_bad_image_shapes_raise_a_clear_error(shape):
+    with pytest.raises(ValueError, match="expected"):
+        plots.show_images(np.zeros(shape, dtype=np.float32))
+
+
+def test_images_outside_unit_range_warn_and_point_to_to_unit():
+    x = np.linspace(-1, 1, 3 * 28 * 28, dtype=np.float32).reshape(3, 28, 28)
+    with pytest.warns(UserWarning, match="to_unit"):
+        plots.show_images(x)
+
+
+# --- show_images ----------------------------------------------------------------------------------------
+
+
+def test_show_images_grid_and_class_name_titles():
+    u, labels = random_uint8(7), torch.tensor([0, 9, 3, 3, 1, 5, 8])
+    fig = plots.show_images(u, labels, FASHION, ncols=5, title="samples")
+    assert len(fig.axes) == 7  # the 3 blank slots of the 2 x 5 grid are removed
+    assert [ax.get_title() for ax in fig.axes] == [FASHION[k] for k in labels]
+    assert fig.axes[5].get_subplotspec().rowspan.start == 1  # 6th image starts row 2
+    assert fig.get_suptitle() == "samples"
+
+
+def test_show_images_titles_are_numbers_without_class_names_and_check_label_count():
+    fig = plots.show_images(random_uint8(2), [4, 7])
+    assert [ax.get_title() for ax in fig.axes] == ["4", "7"]
+    with pytest.raises(ValueError, match="labels"):
+        plots.show_images(random_uint8(3), [1, 2])
+
+
+# --- reconstruction_grid --------------------------------------------------------------------------------
+
+
+def test_reconstruction_grid_rows_names_and_captions():
+    clean, noisy = random_uint8(10, 1), random_uint8(10, 2)
+    denoised = torch.rand(10, 1, 28, 28)
+    rows = {"noisy": noisy, "denoised": denoised, "clean": clean}
+    caps = {"denoised": [f"{20 + i:.1f} dB" for i in range(10)]}
+    fig = plots.reconstruction_grid(rows, n=4, captions=caps, title="denoising")
+    axes = np.array(fig.axes).reshape(3, 4)
+    assert [a.get_ylabel() for a in axes[:, 0]] == ["noisy", "denoised", "clean"]
+    assert all(a.get_ylabel() == "" for a in axes[:, 1:].flat)
+    for c in range(4):
+        np.testing.assert_allclose(shown(axes[0, c]), noisy[c] / 255.0, atol=1e-6)
+        np.testing.assert_allclose(shown(axes[1, c]), denoised[c, 0].numpy(), atol=1e-6)
+        np.testing.assert_allclose(shown(axes[2, c]), clean[c] / 255.0, atol=1e-6)
+    assert [a.get_xlabel() for a in axes[1]] == ["20.0 dB", "21.0 dB", "22.0 dB", "23.0 dB"]
+    assert axes[0, 0].get_xlabel() == ""
+
+
+def test_reconstruction_grid_shows_no_more_than_the_shortest_row_and_checks_captions():
+    fig = plots.reconstruction_grid({"a": random_uint8(3), "b": random_uint8(5)}, n=8)
+    assert len(fig.axes) == 2 * 3
+    with pytest.raises(ValueError, match="names no row"):
+        plots.reconstruction_grid({"a": random_uint8(3)}, captions={"b": ["x"] * 3})
+    with pytest.raises(ValueError, match="texts"):
+        plots.reconstruction_grid({"a": random_uint8(3)}, n=3, captions={"a": ["x"]})
+    with pytest.raises(ValueError, match="empty"):
+        plots.reconstruction_grid({})
+
+
+# --- make_grid_image / show_grid ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n, nrow", [(12, 4), (10, 4), (6, 3), (5, 8)])
+def test_make_grid_image_tile_r_c_holds_image_r_times_nrow_plus_c(n, nrow):
+    # Each image is filled with its own index, so a mis-indexed grid (i*m + j, the original tutorial's bug)
+    # puts a wrong value in some tile. The grids are not square so rows and columns cannot be confused.
+    x = (torch.arange(n, dtype=torch.float32) / 100).view(n, 1, 1, 1).expand(n, 1, 28, 28).contiguous()
+    pad = 2
+    grid = plots.make_grid_image(x, nrow=nrow, padding=pad)
+    ncols, nrows = min(nrow, n), -(-n // nrow)
+    assert grid.shape == (nrows * (28 + pad) + pad, ncols * (28 + pad) + pad)
+    for r in range(nrows):
+        for c in range(ncols):
+            top, left = pad + r * (28 + pad), pad + c * (28 + pad)
+            tile = grid[top : top + 28, left : left + 28]
+            k = r * nrow + c
+            expected = k / 100 if k < n else 0.5  # make_grid leaves missing tiles as padding
+            np.testing.assert_allclose(tile, expected, atol=1e-6, err_msg=f"tile ({r}, {c})")
+    assert np.allclose(grid[0, :], 0.5)  # grey padding keeps black-background tiles apart
+
+
+def test_show_grid_displays_the_grid_image():
+    u = random_uint8(10)
+    fig = plots.show_grid(u, nrow=5, title="ten digits")
+    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "ten digits"
+    np.testing.assert_allclose(shown(fig.axes[0]), plots.make_grid_image(u, nrow=5))
+    with pytest.raises(ValueError, match="nrow"):
+        plots.make_grid_image(u, nrow=0)
+
+
+# --- plot_history ---------------------------------------------------------------------------------------
+
+
+def test_plot_history_train_and_val_with_missing_entries():
+    h = SimpleNamespace(train_loss=[0.9, 0.5, 0.3], val_loss=[None, 0.6, 0.4])
+    fig = plots.plot_history(h, title="run", log=True)
+    ax = fig.axes[0]
+    train, val = ax.get_lines()
+    np.testing.assert_allclose(train.get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(train.get_ydata(), [0.9, 0.5, 0.3])
+    assert np.isnan(val.get_ydata()[0]) and np.allclose(val.get_ydata()[1:], [0.6, 0.4])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "validation"]
+    assert ax.get_yscale() == "log" and ax.get_title() == "run"
+
+
+def test_plot_history_skips_absent_validation_and_compares_runs():
+    fig = plots.plot_history(SimpleNamespace(train_loss=[1.0, 0.5], val_loss=[None, None]))
+    assert len(fig.axes[0].get_lines()) == 1
+    fig = plots.plot_history({"sigmoid": [0.3, 0.2, 0.1], "tanh": np.array([0.4, 0.25])})
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["sigmoid", "tanh"]
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.4, 0.25])
+    assert lines[0].get_color() != lines[1].get_color()
+    assert fig.axes[0].get_yscale() == "linear"
+
+
+def test_plot_history_rejects_what_it_cannot_read():
+    with pytest.raises(TypeError, match="train_loss"):
+        plots.plot_history([0.5, 0.4])
+    with pytest.raises(ValueError, match="no losses"):
+        plots.plot_history({"empty": []})
+
+
+# --- plot_epoch_snapshots -------------------------------------------------------------------------------
+
+
+def test_epoch_snapshots_default_first_middle_last():
+    originals = random_uint8(8, 0)
+    snaps = [torch.full((8, 1, 28, 28), e / 10) for e in range(1, 11)]  # after epoch e: all pixels e/10
+    fig = plots.plot_epoch_snapshots(originals, snaps, n=3)
+    axes = np.array(fig.axes).reshape(4, 3)
+    assert [a.get_ylabel() for a in axes[:, 0]] == ["original", "epoch 1", "epoch 5", "epoch 10"]
+    np.testing.assert_allclose(shown(axes[0, 2]), originals[2] / 255.0, atol=1e-6)
+    for row, epoch in zip(axes[1:], (1, 5, 10), strict=True):
+        np.testing.assert_allclose(shown(row[0]), epoch / 10, atol=1e-6)
+
+
+def test_epoch_snapshots_chosen_epochs_and_dict_form():
+    originals = random_uint8(4)
+    fig = plots.plot_epoch_snapshots(originals, {2: originals, 20: originals}, n=4)
+    assert [fig.axes[r * 4].get_ylabel() for r in range(3)] == ["original", "epoch 2", "epoch 20"]
+    fig = plots.plot_epoch_snapshots(originals, [originals] * 3, epochs=[3], n=2)
+    assert len(fig.axes) == 4 and fig.axes[2].get_ylabel() == "epoch 3"
+    with pytest.raises(ValueError, match="epoch 4"):
+        plots.plot_epoch_snapshots(originals, [originals] * 3, epochs=[4])
+    with pytest.raises(ValueError, match="empty"):
+        plots.plot_epoch_snapshots(originals, [])
+
+
+# --- plot_codes -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_plot_codes_dimension_colours_legend_and_marker(dim):
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 20)
+    codes = torch.from_numpy(rng.normal(size=(200, dim)).astype(np.float32))
+    star = [0.5, -0.25, 1.0][:dim]
+    fig = plots.plot_codes(codes, labels, FASHION, title="latent space", marker=star)
+    ax = fig.axes[0]
+    assert (ax.name == "3d") == (dim == 3)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == FASHION
+    classes = [c for c in ax.collections if c.get_gid() != "marker"]
+    assert len(classes) == 10
+    np.testing.assert_allclose(classes[3].get_facecolor()[0][:3], plt.get_cmap("tab10")(3)[:3], atol=1e-6)
+    if dim == 2:  # the 3-D projection reports screen offsets, so only 2-D points are compared directly
+        np.testing.assert_allclose(classes[3].get_offsets(), codes.numpy()[labels == 3], atol=1e-6)
+    (mark,) = [c for c in ax.collections if c.get_gid() == "marker"]
+    np.testing.assert_allclose(mark.get_facecolor()[0], (0, 0, 0, 1))
+    if dim == 2:
+        np.testing.assert_allclose(mark.get_offsets()[0], star)
+
+
+def test_plot_codes_bad_inputs():
+    with pytest.raises(ValueError, match=r"\(N, 2\) or \(N, 3\)"):
+        plots.plot_codes(np.zeros((5, 4)), np.zeros(5))
+    with pytest.raises(ValueError, match="marker"):
+        plots.plot_codes(np.zeros((5, 2)), np.zeros(5), marker=[1, 2, 3])
+    with pytest.raises(ValueError, match="labels"):
+        plots.plot_codes(np.zeros((5, 2)), np.zeros(4))
+
+
+# --- lesson 01: mean image, class counts ----------------------------------------------------------------
+
+
+def test_plot_mean_image_overall_and_per_class():
+    u, labels = random_uint8(6), np.array([0, 0, 1, 1, 1, 2])
+    fig = plots.plot_mean_image(u)
+    np.testing.assert_allclose(shown(fig.axes[0]), u.mean(axis=0) / 255.0, atol=1e-5)
+    assert len(fig.axes) == 2  # the image and its colour bar
+    fig = plots.plot_mean_image(u, labels, ["zero", "one", "two"])
+    assert [ax.get_title() for ax in fig.axes] == ["zero", "one", "two"]
+    np.testing.assert_allclose(shown(fig.axes[1]), u[2:5].mean(axis=0) / 255.0, atol=1e-5)
+
+
+def test_plot_class_counts_bars_and_annotations():
+    labels = torch.tensor([0] * 5 + [2] * 1200 + [3] * 7)
+    fig = plots.plot_class_counts(labels, ["a", "b", "c", "d", "e"])
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == [5, 0, 1200, 7, 0]  # empty classes still get a bar
+    assert [t.get_text() for t in ax.texts] == ["5", "0", "1,200", "7", "0"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "d", "e"]
+    with pytest.raises(ValueError, match="labels"):
+        plots.plot_class_counts([])
+
+
+# --- lesson 04 and widgets: PSNR curve, error map -------------------------------------------------------
+
+
+def test_plot_psnr_vs_sigma_lines():
+    sigmas = [0.1, 0.3, 0.5]
+    fig = plots.plot_psnr_vs_sigma(sigmas, {"noisy input": [20, 11, 6], "autoencoder": [26.0, 22.5, 19.0]})
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == ["noisy input", "autoencoder"]
+    np.testing.assert_allclose(lines[1].get_xdata(), sigmas)
+    np.testing.assert_allclose(lines[1].get_ydata(), [26.0, 22.5, 19.0])
+    assert "dB" in ax.get_ylabel() and lines[0].get_marker() == "o"
+    with pytest.raises(ValueError, match="3 sigmas"):
+        plots.plot_psnr_vs_sigma(sigmas, {"bad": [1.0, 2.0]})
+
+
+def test_plot_error_map_panels_and_mse():
+    a = random_uint8(1)[0]  # (28, 28) uint8
+    b = torch.from_numpy(a.astype(np.float32) / 255).view(784).clone()  # flat float, as an MLP gives
+    b[:100] = 0.0
+    fig = plots.plot_error_map(a, b)
+    img_axes = [ax for ax in fig.axes if ax.images]
+    assert len(img_axes) == 3 and [ax.get_title() for ax in img_axes] == ["original", "reconstruction", "squared error"]
+    expected = (a / 255.0 - b.view(28, 28).numpy()) ** 2
+    np.testing.assert_allclose(shown(img_axes[2]), expected, atol=1e-6)
+    assert fig.get_suptitle() == f"MSE = {expected.mean():.4f}"
+    with pytest.raises(ValueError, match="same shape"):
+        plots.plot_error_map(a, np.zeros((14, 14)))
+    with pytest.raises(ValueError, match="one image"):
+        plots.plot_error_map(random_uint8(2), random_uint8(2))
+
+
+# --- previews for a human to look at --------------------------------------------------------------------
+
+
+def test_save_previews():
+    """Save one example of every figure (real data when cached) to PREVIEW for a visual check."""
+    from aelib.data import DataError, load
+
+    try:
+        images, labels = load("fashion-mnist", "test", download=False)
+        digits, _ = load("mnist", "test", download=False)
+    except DataError:
+        pytest.skip("datasets not cached")
+    PREVIEW.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    x = images[:8].float() / 255
+    noisy = (x + 0.4 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    blur = torch.nn.functional.avg_pool2d(x.unsqueeze(1), 3, 1, 1)
+    codes = rng.normal(size=(2000, 2)) + labels[:2000, None].numpy() * 0.6
+    figures = {
+        "show_images": plots.show_images(images[:25], labels[:25], FASHION, title="25 test images"),
+        "reconstruction_grid": plots.reconstruction_grid(
+            {"noisy": noisy, "denoised": blur, "clean": x}, captions={"denoised": [f"{18 + i} dB" for i in range(8)]}
+        ),
+        "show_grid": plots.show_grid(digits[:32], nrow=8, title="make_grid"),
+        "plot_history": plots.plot_history(
+            {
+                "run A": SimpleNamespace(train_loss=[0.1, 0.05, 0.04, 0.035], val_loss=[0.08, 0.05, 0.045, 0.04]),
+                "run B": [0.12, 0.07, 0.05, 0.045],
+            }
+        ),
+        "plot_epoch_snapshots": plots.plot_epoch_snapshots(x, [blur * k / 10 for k in range(1, 11)]),
+        "plot_codes_2d": plots.plot_codes(codes, labels[:2000], FASHION, title="2-D codes", marker=[1.0, 2.0]),
+        "plot_codes_3d": plots.plot_codes(rng.normal(size=(500, 3)), labels[:500], FASHION, marker=[0, 0, 0]),
+        "plot_mean_image": plots.plot_mean_image(images, labels, FASHION),
+        "plot_class_counts": plots.plot_class_counts(labels, FASHION),
+        "plot_psnr_vs_sigma": plots.plot_psnr_vs_sigma(
+            [0.1, 0.2, 0.3, 0.5], {"noisy": [20, 14, 10.5, 6], "autoencoder": [25, 23, 21, 18]}
+        ),
+        "plot_error_map": plots.plot_error_map(x[0], blur[0]),
+    }
+    for name, fig in figures.items():
+        fig.savefig(PREVIEW / f"{name}.png", dpi=80)
+        assert (PREVIEW / f"{name}.png").stat().st_size > 1000
