@@ -1,0 +1,76 @@
+"""Static checks of the lessons (nbval re-executes them; these check what nbval cannot)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def code_cells(path: Path) -> list[dict]:
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    text = "".join(cell["source"])
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines())
+
+
+def model_classes(tree: ast.AST) -> list[str]:
+    """Names of classes that subclass something called Module / nn.Module / torch.nn.Module."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = ast.unparse(base)
+                if name.split(".")[-1] in ("Module", "Sequential", "ModuleList"):
+                    found.append(node.name)
+    return found
+
+
+def test_there_are_lessons():
+    assert len(LESSONS) >= 5, [p.name for p in LESSONS]
+
+
+def test_model_class_detector_catches_a_model():
+    assert model_classes(ast.parse("import torch.nn as nn\nclass AE(nn.Module):\n    pass")) == ["AE"]
+    assert model_classes(ast.parse("class Point:\n    pass")) == []
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_no_model_classes_defined_in_notebooks(path):
+    for cell in code_cells(path):
+        assert not model_classes(ast.parse(source(cell))), f"{path.name} defines a model: move it to aelib.models"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_every_code_cell_was_executed_and_nothing_went_to_stderr(path):
+    for i, cell in enumerate(code_cells(path)):
+        if not source(cell).strip():
+            continue
+        assert cell["execution_count"] is not None, f"{path.name} code cell {i} has no stored output"
+        for out in cell["outputs"]:
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), (
+                f"{path.name} code cell {i} wrote to stderr: {''.join(out['text'])[:200]}"
+            )
+            assert out["output_type"] != "error" or "raises-exception" in cell["metadata"].get("tags", [])
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_starts_with_title_and_setup(path):
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[0]["cell_type"] == "markdown"
+    assert re.match(rf"# Lesson {path.name[:2]} — ", "".join(cells[0]["source"]))
+    setup = source(code_cells(path)[0])
+    assert "manual_seed" in setup and "set_num_threads" in setup, f"{path.name}: first code cell is not the set-up"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_is_listed_in_readme(path):
+    assert path.name in (REPO / "README.md").read_text(), f"README.md does not list {path.name}"
