@@ -1,18 +1,19 @@
 # aelib course. Two commands do everything, set-up included:
 #   make course   — set up, fetch + verify data, execute every lesson, render HTML to build/course/
 #   make test     — set up, fetch + verify data, ruff, unit tests and nbval over every notebook
-# Also: make lab (JupyterLab), make data (fetch + verify only), make notebooks (refresh stored outputs).
+# Also: make lab (JupyterLab), make data (fetch + verify only), make notebooks (refresh stored outputs),
+#       make student (classroom copies + teacher guide), make bench (speed benchmark).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aelib-installed
 
-.PHONY: setup data course test lab notebooks lint clean
+.PHONY: setup data course test lab notebooks lint chromium student bench clean
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
 
 # Re-installs only when the lock file or pyproject.toml changed since the last install.
 $(STAMP): requirements.lock pyproject.toml
@@ -35,8 +36,23 @@ notebooks: data
 lint: setup
 	$(BIN)/ruff check .
 
-test: data lint
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval --sanitize-with tests/nbval_sanitize.cfg tests notebooks
+test: data lint chromium
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+# The browser test drives Debian's Chromium (no browser download). Installed here when missing and we are root;
+# otherwise the test says how to install it and skips.
+chromium:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }
+	@command -v chromium >/dev/null || echo "chromium not installed (needs root: sudo apt-get install chromium)"
+
+# Student copies (solutions stubbed, hidden tests and outputs removed) and the teacher guide, in build/student/.
+student: setup
+	$(BIN)/python -m aelib.student
+
+bench: data
+	$(BIN)/python -m aelib bench
 
 lab: data
 	$(BIN)/jupyter lab notebooks

@@ -125,7 +125,7 @@ class SigmoidMLP(DenseAutoencoder):
     With ``activation="sigmoid"`` EVERY ``Linear`` is followed by a sigmoid, the code and the output included, as in
     the classic from-scratch networks: the squashed code and saturating hidden units make it lose to PCA-100.
     With ``activation="relu"`` the hidden layers use ReLU, the code is linear and only the output keeps its sigmoid:
-    the one change that closes the gap. The decoder is ``layer_sizes`` reversed.
+    the one change that closes most of the gap. The decoder is ``layer_sizes`` reversed.
     """
 
     def __init__(self, layer_sizes: Sequence[int] = (784, 256, 128, 100), activation: str = "sigmoid"):

@@ -28,6 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from aelib.checkpoint import load_checkpoint, load_model, save_checkpoint
+from aelib.cpu import flush_denormals
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
 __all__ = [
@@ -333,7 +334,7 @@ def fit(
     else:
         model.to(device)
     if device.type == "cpu":
-        torch.set_flush_denormal(True)  # tiny weights late in training turn into denormals: very slow on CPUs
+        flush_denormals()  # tiny Adam moments late in training turn into denormals: very slow (see aelib.cpu)
 
     # Data: tensors become float on the device once; a fraction of them can be held out for validation.
     if isinstance(val, torch.Tensor):

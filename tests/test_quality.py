@@ -14,6 +14,12 @@ from aelib.baselines import PCA, LinearDenoiser
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
+# Lesson budgets are measured on a quiet 2-core machine (README: deep 28 s, Fashion 55 s, U-Net ~100 s). A shared CI
+# runner was measured 2.3x slower, so the wall-clock guard allows 3x: it still catches a lost fast path (the
+# DataLoader loop is 3-8x slower), while `python -m aelib bench` measures speed properly, as ratios in one run.
+QUIET_BUDGET_S = 60
+SLACK = 3
+
 
 @pytest.fixture(autouse=True)
 def no_checkpoints(tmp_path, monkeypatch):
@@ -42,7 +48,7 @@ def test_autoencoder_beats_pca_of_the_same_code_size(recipe, bar, k, pca):
     pca_mse = pca[recipe.dataset].mse(data.load(recipe.dataset, "test")[0], k)
     assert mse <= bar, f"{recipe.name}: test MSE {mse:.4f} > bar {bar}"
     assert mse < pca_mse, f"{recipe.name}: test MSE {mse:.4f} does not beat PCA-{k} {pca_mse:.4f}"
-    assert seconds <= 90, f"{recipe.name}: {seconds:.0f} s of training, over the lesson budget (60 s quiet)"
+    assert seconds <= SLACK * QUIET_BUDGET_S, f"{recipe.name}: {seconds:.0f} s of training, over {SLACK}x the budget"
 
 
 def test_stronger_denoiser_beats_the_best_linear_denoiser():
@@ -51,7 +57,7 @@ def test_stronger_denoiser_beats_the_best_linear_denoiser():
     linear = LinearDenoiser().fit(train_images, std=0.5).mse(test_images)
     mse, seconds, _ = train_and_score(recipes.UNET_DENOISER)
     assert mse < min(linear, 0.0175), f"U-Net {mse:.4f} vs linear {linear:.4f}"
-    assert seconds <= 180, f"U-Net took {seconds:.0f} s, over the 3-minute budget"
+    assert seconds <= SLACK * 180, f"U-Net took {seconds:.0f} s, over {SLACK}x its 3-minute budget"
 
 
 def test_seeded_training_is_reproducible():

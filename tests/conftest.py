@@ -1,0 +1,18 @@
+"""Test order for `make test`: unit tests, then nbval over the lessons, then the tests that use the lessons' work.
+
+The lessons save their trained models as checkpoints (`aelib.recipes.load_or_train`). The browser test and the
+student-copy execution open lesson 06 and the student copies, which load those checkpoints; run after nbval they
+take seconds per model instead of training it again. Order within each group is kept.
+"""
+
+from __future__ import annotations
+
+LAST = ("test_browser.py", "test_student.py")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    def group(item) -> int:
+        name = item.path.name
+        return 2 if name in LAST else 0 if name.startswith("test_") else 1  # tests/, notebooks/, last ones
+
+    items.sort(key=group)  # stable: keeps pytest's order within each group
