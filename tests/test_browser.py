@@ -50,6 +50,11 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def readout_number(text: str) -> float:
+    """A slider readout as a float: ipywidgets renders negative numbers with a Unicode minus (U+2212)."""
+    return float(text.strip().replace("\u2212", "-"))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -214,12 +219,15 @@ def test_latent_explorer_slider_updates_the_picture_in_jupyterlab(lab):
             value_after = wait_until(
                 lambda: readout.inner_text() != value_before and readout.inner_text(), 30, "the slider readout to move"
             )
-            after = wait_until(
-                lambda: (now := image_sources(page, images))[0] != before[0] and now, 60, "a new decoded image"
-            )
+
+            # Each update sends two images (decoded point, then the scatter with its marker): wait for both.
+            def both_changed():
+                now = image_sources(page, images)
+                return len(now) >= 2 and now[0] != before[0] and now[1] != before[1] and now
+
+            after = wait_until(both_changed, 60, "a new decoded image and a moved marker on the scatter")
             assert after[0].startswith("blob:") and before[0] != after[0], (before, after)
-            assert after[1] != before[1], "the scatter's marker did not move"
-            assert float(value_after) > float(value_before)
+            assert readout_number(value_after) > readout_number(value_before)
             # The other three widgets render too (the last cells may still be running), and none failed.
             for kind in ("reconstruction-browser", "interpolation-explorer", "denoising-lab"):
                 sel = f".aelib-{kind} img"
