@@ -7,6 +7,9 @@ take seconds per model instead of training it again. Order within each group is 
 
 from __future__ import annotations
 
+import pytest
+import torch
+
 LAST = ("test_browser.py", "test_student.py")
 
 
@@ -16,3 +19,13 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         return 2 if name in LAST else 0 if name.startswith("test_") else 1  # tests/, notebooks/, last ones
 
     items.sort(key=group)  # stable: keeps pytest's order within each group
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models train fastest on one thread, as the exercise checks do; two threads spin against any other busy
+    process on a 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -22,15 +22,6 @@ from aelib.exercises import ExerciseError
 CHECKS = [getattr(ex, name) for name in ex.__all__ if name.startswith("check_")]
 
 
-@pytest.fixture
-def one_thread():
-    """Train the tests' own small models on one thread, as the checks do (two threads crawl on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def rejects(check, *answers, match: str, **kwargs) -> str:
     """Run ``check`` on a wrong answer; assert it raises ExerciseError with a message matching ``match``."""
     with pytest.raises(ExerciseError) as info:

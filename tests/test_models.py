@@ -196,15 +196,6 @@ def synthetic_digits(n: int = 64) -> torch.Tensor:
     return torch.exp(-d2 / 20).unsqueeze(1)
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models run fastest on one thread; more threads spin against other processes on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("name", ["deep", "conv", "unet"])
 def test_a_few_training_steps_lower_the_loss(name, one_thread):
     torch.manual_seed(0)
