@@ -564,6 +564,11 @@ def _image_view(caption: str, px: int = 28 * ZOOM) -> tuple[W.VBox, W.Image, W.H
     return W.VBox([label, img]), img, label
 
 
+# The opening of an explanatory line under a widget. line-height: ipywidgets gives HTML content the 28 px line
+# height of its controls, which spreads a wrapped sentence over a third of the screen.
+_INFO = "<div style='font-size:13px;line-height:1.4'>"
+
+
 def _caption(text: str, detail: str = "") -> str:
     extra = f"<br><span style='color:#555'>{html.escape(detail)}</span>" if detail else "<br>&nbsp;"
     return f"<div style='text-align:center;font-size:12px;line-height:1.3'><b>{html.escape(text)}</b>{extra}</div>"
@@ -627,7 +632,7 @@ def reconstruction_browser(
         labels["error"].value = _caption("squared error", f"scale 0 … {vmax:.2g}")
         ratio = mse / test_mse if test_mse > 0 else math.inf
         info.value = (
-            f"<div style='font-size:13px'>image MSE <b>{mse:.4f}</b> ({_fmt_db(metrics.psnr(mse))}); "
+            f"{_INFO}image MSE <b>{mse:.4f}</b> ({_fmt_db(metrics.psnr(mse))}); "
             f"the model's mean over all {len(s.images):,} test images: {test_mse:.4f} — this image is "
             f"{'harder' if ratio > 1 else 'easier'} than average (× {ratio:.2f}).</div>"
         )
@@ -707,7 +712,7 @@ def latent_explorer(
         far = dist > 3 * typical
         decoded_label.value = _caption("decoded point", "z = (" + ", ".join(f"{v:.2f}" for v in z) + ")")
         info.value = (
-            f"<div style='font-size:13px'>nearest test code: <b>{html.escape(s.label(j))}</b> (image #{j}) at "
+            f"{_INFO}nearest test code: <b>{html.escape(s.label(j))}</b> (image #{j}) at "
             f"distance {dist:.2f}; a typical code's nearest neighbour is {typical:.2f} away."
             + (" <b style='color:#b00'>Far from every code: the decoder is guessing here.</b>" if far else "")
             + "</div>"
