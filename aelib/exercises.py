@@ -19,6 +19,8 @@ Checks return ``None``: nbgrader reads a grade cell's value as partial credit, s
 
 from __future__ import annotations
 
+import copy
+import functools
 import linecache
 import math
 import traceback
@@ -26,9 +28,15 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from aelib import data, metrics, models
+from aelib.models import layer_shapes
+from aelib.train import fit
+from aelib.transforms import to_float
 
 __all__ = [
     "ExerciseError",
@@ -131,7 +139,6 @@ def _call(fn: Callable, *args: Any, shown: str | None = None, hint: str = "", **
 def _check(fn: Callable) -> Callable:
     """Decorate a check: it runs on one thread, from fixed seeds, without touching the notebook's global RNG or
     thread count, and returns None."""
-    import functools
 
     @functools.wraps(fn)
     def check(*args: Any, **kwargs: Any) -> None:
@@ -405,8 +412,6 @@ def _linear_shapes(model: nn.Module, batch: int) -> list[tuple[tuple[int, ...], 
     """Output shape of each Linear layer of ``model`` for a batch of zeros, with the layer's description."""
     linears = {name: m for name, m in model.named_modules() if isinstance(m, nn.Linear)}
     shapes = []
-    from aelib.models import layer_shapes
-
     for name, shape in layer_shapes(model, torch.zeros(batch, 1, 28, 28)):
         if name in linears:
             m = linears[name]
@@ -427,7 +432,6 @@ def check_shape_table(shape_table: Callable, hidden: bool = False) -> None:
     """``shape_table()`` → the output shape of each of the 8 Linear layers of ``models.deep_autoencoder()`` for a
     batch of 32 images, in order, e.g. ``[(32, 256), …]``."""
     __tracebackhide__ = True
-    from aelib import models
 
     with _quiet_rng():
         expected = _linear_shapes(models.deep_autoencoder(), 32)
@@ -462,7 +466,6 @@ def check_encoder_parameters(encoder_parameters: Callable, hidden: bool = False)
     """``encoder_parameters()`` → the number of trainable parameters of the deep autoencoder's encoder
     (784-256-128-64-10)."""
     __tracebackhide__ = True
-    from aelib import models
 
     model = models.deep_autoencoder()
     enc = models.count_parameters(model.encoder)
@@ -489,7 +492,6 @@ def check_encoder_parameters(encoder_parameters: Callable, hidden: bool = False)
 
 
 def _mnist_subset(n_train: int, n_test: int) -> tuple[torch.Tensor, torch.Tensor]:
-    from aelib import data
 
     return data.load("mnist", "train")[0][:n_train], data.load("mnist", "test")[0][:n_test]
 
@@ -523,8 +525,6 @@ def check_code_size_experiment(
     test images and compares the measurement with the prediction. With a fitted ``pca``
     (:class:`aelib.baselines.PCA`) it also reports PCA-2 and PCA-10 on the same images."""
     __tracebackhide__ = True
-    from aelib import metrics, models
-    from aelib.train import fit
 
     prediction = _choice(
         _call(predicted_change, shown="predicted_change()"), ("higher", "lower", "same"), "predicted_change()"
@@ -653,7 +653,6 @@ def check_sigmoid_floor(sigmoid_floor: Callable, sigmoid_mse: float | None = Non
             )
             _ok(f"no output can go below 0.5 in [0, 1] units, so the test MSE is at least {floor:.3g}{extra}.")
             return
-        from aelib import data
 
         images, real = data.load("mnist", "test")[0], True
     zeros_only = 0.25 * (images == 0).double().mean().item()
@@ -826,9 +825,6 @@ def check_train_step(train_step: Callable, hidden: bool = False) -> None:
     The check compares one and two steps with SGD against a reference step, then (unless ``hidden``) trains a small
     autoencoder for 2 epochs on 5,000 MNIST images with the learner's step and Adam, and scores it."""
     __tracebackhide__ = True
-    import copy
-
-    from aelib import metrics, models
 
     with _quiet_rng():
         model = models.DenseAutoencoder([784, 32, 8], output="sigmoid", activation="relu")
@@ -885,7 +881,6 @@ def check_train_step(train_step: Callable, hidden: bool = False) -> None:
             )
     if hidden:
         return
-    from aelib.transforms import to_float
 
     train, test = _mnist_subset(5000, 2000)
     with _quiet_rng():
@@ -914,8 +909,6 @@ def check_train_step(train_step: Callable, hidden: bool = False) -> None:
 
 def _train_small(loss_scale: float, optimizer: str, train: torch.Tensor, test: torch.Tensor) -> float:
     """Train a 784-64-16 autoencoder for one epoch (batches of 50) on ``loss_scale`` × MSE; return its test MSE."""
-    from aelib import metrics, models
-    from aelib.transforms import to_float
 
     torch.manual_seed(0)
     net = models.DenseAutoencoder([784, 64, 16], output="sigmoid", activation="relu")
@@ -974,7 +967,6 @@ install_ipython_handler()
 def _as_array(value: Any, what: str):
     """A numpy array (float64) from the learner's numpy array, tensor or nested list."""
     __tracebackhide__ = True
-    import numpy as np
 
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
@@ -990,7 +982,6 @@ def check_interpolation(interpolate: Callable, hidden: bool = False) -> None:
     """``interpolate(z_a, z_b, ts)``: the points ``(1 - t) z_a + t z_b`` for each ``t`` of ``ts``, as an array
     ``(len(ts), k)`` (numpy or torch); ``z_a``, ``z_b`` are numpy codes ``(k,)``, ``ts`` a numpy array."""
     __tracebackhide__ = True
-    import numpy as np
 
     rng = np.random.default_rng(3 if hidden else 0)
     cases = [(10, np.linspace(0, 1, 9))] if not hidden else [(3, np.array([0.5])), (2, np.array([-1.0, 2.0]))]
@@ -1029,7 +1020,6 @@ def check_nearest_mse(nearest_mse: Callable, hidden: bool = False) -> None:
     """``nearest_mse(pixels, image)`` → ``(index, mse)``: the row of ``pixels`` (numpy ``(N, 784)`` in [0, 1]) closest
     to ``image`` (numpy ``(28, 28)``), and the mean squared error per pixel between them."""
     __tracebackhide__ = True
-    import numpy as np
 
     rng = np.random.default_rng(4 if hidden else 1)
     n = 50 if hidden else 2000
@@ -1078,7 +1068,6 @@ def check_extrapolation(predicted_extrapolation: Callable, subject: Any = None, 
     ``subject``: a :class:`aelib.widgets.Subject` (lesson 06's ``mnist``); the check measures it on 50 random pairs
     of test images of different classes."""
     __tracebackhide__ = True
-    import numpy as np
 
     prediction = _choice(
         _call(predicted_extrapolation, shown="predicted_extrapolation()"),

@@ -377,8 +377,8 @@ def noisy_image(clean, sigma: float, seed: int = 0) -> np.ndarray:
 
 
 def _mse(image, target) -> float:
-    """Per-pixel MSE computed in float64, as :func:`aelib.metrics.mse_per_pixel` computes it."""
-    return float(np.mean((np.asarray(image, np.float64) - np.asarray(target, np.float64)) ** 2))
+    """:func:`aelib.metrics.mse_per_pixel` of two single images (arrays or tensors of the same shape)."""
+    return metrics.mse_per_pixel(torch.as_tensor(np.asarray(image))[None], torch.as_tensor(np.asarray(target))[None])
 
 
 def _psnr(image, clean) -> float:
