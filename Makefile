@@ -1,6 +1,7 @@
 # aelib course. Two commands do everything, set-up included:
 #   make course   — set up, fetch + verify data, execute every lesson, render HTML to build/course/
-#   make test     — set up, fetch + verify data, ruff, unit tests and nbval over every notebook
+#   make test     — set up, fetch + verify data, ruff, unit tests, nbval over every notebook (twice: as is, and on
+#                   another float path); NBVAL_EXACT=1 compares exactly, on this float path only
 # Also: make lab (JupyterLab), make data (fetch + verify only), make notebooks (refresh stored outputs),
 #       make student (classroom copies + teacher guide), make bench (speed benchmark).
 
@@ -36,8 +37,19 @@ notebooks: data
 lint: setup
 	$(BIN)/ruff check .
 
+# nbval compares cells tagged nbval-approx within their measured tolerance (tests/nbval_approx.py), the rest exactly.
+# The second pass re-runs every lesson on other float32 kernels (the "all" path of benchmarks/float_paths.py), with
+# checkpoints of its own, against the same stored outputs: what another CPU would do to them.
+NBVAL      := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg $(if $(NBVAL_EXACT),--nbval-exact)
+FLOAT_PATH := MKL_CBWR=COMPATIBLE MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
+
 test: data lint chromium
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) tests notebooks
+ifndef NBVAL_EXACT
+	@echo "nbval, second pass: the lessons on another float path ($(FLOAT_PATH))"
+	@ck=$$(mktemp -d) && trap 'rm -rf "$$ck"' EXIT && \
+	  env $(FLOAT_PATH) AELIB_CHECKPOINTS="$$ck" $(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks
+endif
 
 # The browser test drives Debian's Chromium (no browser download). Installed here when missing and we are root;
 # otherwise the test says how to install it and skips.

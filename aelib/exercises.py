@@ -646,7 +646,7 @@ def check_sigmoid_floor(sigmoid_floor: Callable, sigmoid_mse: float | None = Non
             extra = (
                 (
                     f"; the lesson's sigmoid model scored {sigmoid_mse:.3g}, and no training can remove the "
-                    f"{floor / sigmoid_mse:.0%} of it that is this floor"
+                    f"{floor / sigmoid_mse:.1%} of it that is this floor"
                 )
                 if sigmoid_mse
                 else ""

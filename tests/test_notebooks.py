@@ -74,3 +74,21 @@ def test_lesson_starts_with_title_and_setup(path):
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_is_listed_in_readme(path):
     assert path.name in (REPO / "README.md").read_text(), f"README.md does not list {path.name}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_tolerant_cells_are_single_cells_with_valid_settings_and_numbers_to_compare(path):
+    """nbval-approx (tests/nbval_approx.py) is for single cells whose printed numbers come from training."""
+    import nbformat
+
+    from tests.nbval_approx import TAG, mask, tolerance_of
+
+    nb = nbformat.read(path, as_version=4)
+    assert TAG not in nb.metadata, f"{path.name}: {TAG} set for the whole notebook; tag single cells instead"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or tolerance_of(cell) is None:  # tolerance_of raises on bad settings
+            continue
+        printed = "".join(
+            out.get("text", "") + out.get("data", {}).get("text/plain", "") for out in cell.outputs
+        )
+        assert mask(printed)[1], f"{path.name} code cell {i} is tagged {TAG} but prints no decimal number"
