@@ -123,9 +123,10 @@ def test_fit_is_faster_than_the_naive_loop():
     the lowest, and a lost fast path (per-sample DataLoader work, denormals) falls below it."""
     batches, batch_size = 60, recipes.DEEP_MNIST.batch_size
     images = data.load("mnist", "train")[0][: batches * batch_size]
-    bench.naive_loop(models.deep_autoencoder(), batch_size, 5, None, "cpu")  # warm-up, as the benchmark does
-    naive = bench.naive_loop(models.deep_autoencoder(), batch_size, batches, None, "cpu")
-    fast = bench.trainer_run(models.deep_autoencoder(), images, batch_size, None, "cpu")
+    cpu = torch.device("cpu")
+    bench.naive_loop(models.deep_autoencoder(), batch_size, 5, None, cpu)  # warm-up, as the benchmark does
+    naive = bench.naive_loop(models.deep_autoencoder(), batch_size, batches, None, cpu)
+    fast = bench.trainer_run(models.deep_autoencoder(), images, batch_size, None, cpu)
     assert naive / fast >= 1.5, f"fit {fast:.2f} s vs the DataLoader loop {naive:.2f} s for {batches} batches"
 
 
