@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.aelib-installed
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
 
 # Re-installs only when the lock file or pyproject.toml changed since the last install.
 $(STAMP): requirements.lock pyproject.toml

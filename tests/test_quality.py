@@ -24,9 +24,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 # lessons train on the fast path — is checked by what the trainer did (`fast_path`), and the speed of that path
 # against the tutorials' DataLoader loop as a ratio measured in one test (`test_fit_is_faster_than_the_naive_loop`).
 # Absolute speed is the benchmark's job (`python -m aelib bench`).
-
-
 STARTED = time.time()  # at collection: a checkpoint newer than this was written by this test session
+
 
 @pytest.fixture(autouse=True)
 def fast_path(monkeypatch):
@@ -119,7 +118,7 @@ def test_stronger_denoiser_beats_the_best_linear_denoiser(score):
 
 def test_fit_is_faster_than_the_naive_loop():
     """The lessons' dense set-up, fit against the tutorials' DataLoader loop on the same batches, timed in one test:
-    a ratio, so a slower machine passes. Measured 3.0-5.0x on three 2-core CPUs (README, Speed); 1.5x is half of
+    a ratio, so a slower machine passes. Measured 3.0-5.0x on two 2-core CPUs (README, Speed); 1.5x is half of
     the lowest, and a lost fast path (per-sample DataLoader work, denormals) falls below it."""
     batches, batch_size = 60, recipes.DEEP_MNIST.batch_size
     images = data.load("mnist", "train")[0][: batches * batch_size]
