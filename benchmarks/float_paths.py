@@ -20,6 +20,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -67,8 +68,6 @@ def sanitizer():
     patterns = get_sanitize_patterns((REPO / "tests" / "nbval_sanitize.cfg").read_text())
 
     def sanitize(text: str) -> str:
-        import re
-
         for regex, replace in patterns:
             text = re.sub(regex, replace, text)
         return text

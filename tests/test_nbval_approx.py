@@ -83,8 +83,10 @@ PASS = {
 }
 
 
-def run_nbval(tmp_path: Path, cells: list, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    nb = nbformat.v4.new_notebook(cells=cells)
+def run_nbval(
+    tmp_path: Path, cells: list, *args: str, env: dict | None = None, metadata: dict | None = None
+) -> subprocess.CompletedProcess:
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata or {})
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "synthetic.ipynb")
     return subprocess.run(
@@ -151,16 +153,7 @@ def test_bad_cell_settings_are_refused_with_a_reason(tmp_path):
 
 
 def test_notebook_wide_tolerance_is_refused(tmp_path):
-    nb_cells = [CELLS["within tolerance"]]
-    nb = nbformat.v4.new_notebook(cells=nb_cells)
-    nb.metadata[TAG] = {"rtol": 0.1}
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "synthetic.ipynb")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.nbval_approx", "--nbval",
-         "--nbval-current-env", "--rootdir", str(tmp_path), str(tmp_path / "synthetic.ipynb")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+    result = run_nbval(tmp_path, [CELLS["within tolerance"]], metadata={TAG: {"rtol": 0.1}})
     assert result.returncode != 0 and "set for the whole notebook" in result.stdout, result.stdout[-2000:]
 
 
