@@ -15,19 +15,21 @@ resumed run bit-identical, on the CPU, to one that was never interrupted.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from aelib.checkpoint import load_checkpoint, load_model, save_checkpoint
+from aelib.checkpoint import check_architecture, load_checkpoint, load_model, save_checkpoint
 from aelib.cpu import flush_denormals
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
@@ -266,6 +268,36 @@ def _reconstruct(model: nn.Module, x: torch.Tensor, scale: str) -> torch.Tensor:
     return to_unit(_match(model(x), x), scale).reshape(len(x), 1, 28, 28).clamp(0, 1).float().cpu().contiguous()
 
 
+def _digest(x: object) -> str | float | None:
+    """A fingerprint of a tensor (dtype, shape and bytes); a fraction or ``None`` as is; "unverifiable" otherwise."""
+    if x is None or isinstance(x, float):
+        return x
+    if not isinstance(x, torch.Tensor):
+        return "unverifiable"  # a DataLoader: its batches cannot be compared without drawing them
+    h = hashlib.sha1(f"{x.dtype} {tuple(x.shape)} ".encode())
+    h.update(x.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    return h.hexdigest()[:16]
+
+
+def _finished_run(path: str | os.PathLike, model: nn.Module, config: dict, epochs: int) -> History | None:
+    """The history saved in ``path`` if it holds this very run, finished; its weights are then in ``model``.
+
+    "This very run" means the same architecture, the same settings and inputs (``config``, fingerprints included)
+    and ``epochs`` epochs done. Anything else — no file, another run, a file that cannot be read — gives ``None``.
+    """
+    if not Path(path).is_file() or "unverifiable" in config.values():
+        return None
+    try:
+        saved = load_checkpoint(path)
+        if saved["epoch"] != epochs or saved.get("config") != config:
+            return None
+        check_architecture(saved, model, path)
+        model.load_state_dict(saved["model"])
+        return History.from_dict(saved["history"])
+    except Exception:  # unreadable or foreign: train, as without reuse
+        return None
+
+
 def _progress_enabled(progress: bool | None) -> bool:
     if progress is None:
         return os.environ.get("AELIB_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
@@ -291,6 +323,7 @@ def fit(
     channels_last: bool | None = None,
     checkpoint: str | os.PathLike | None = None,
     resume: str | os.PathLike | None = None,
+    reuse: bool = False,
 ) -> History:
     """Train an autoencoder to reconstruct its (clean) input with Adam; return its :class:`History`.
 
@@ -312,10 +345,15 @@ def fit(
     - ``channels_last``: ``None`` = on for conv models on the CPU (faster there); converts model and data.
     - ``checkpoint``: a file saved after every epoch. ``resume``: a checkpoint to continue from; ``epochs`` is
       the total, so 2 epochs then ``resume`` with ``epochs=4`` equals 4 epochs straight.
+    - ``reuse``: if ``checkpoint`` already holds this run finished — same architecture (class, shapes, layers),
+      settings, seed, training/validation/watch images and ``epochs`` — load its weights and return its history
+      instead of training again (``recipes.train`` turns it on under ``AELIB_REUSE_CHECKPOINTS=1``). It trusts
+      the model's code: after editing a model class, delete its checkpoints.
 
     Raises :class:`TrainingDiverged` if the loss becomes NaN/inf. The model is left in eval mode on ``device``.
     """
     check_scale(scale)
+    inputs = {"data": train, "val": val, "watch": watch}  # as given: fingerprinted below for a checkpoint
     if not callable(loss) and loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a callable(recon, target).")
     if loss == "bce" and scale != "unit":
@@ -367,12 +405,26 @@ def fit(
         seed=seed,
         n_train=len(train) if isinstance(train, torch.Tensor) else None,
     )
+    if checkpoint is not None or resume is not None:
+        # What else identifies the run: the layers, and fingerprints of its images (what `reuse` relies on).
+        config.update(model=str(model), **{k: _digest(v) for k, v in inputs.items()})
+        if reuse and resume is None:
+            finished = _finished_run(checkpoint, model, config, epochs)
+            if finished is not None:
+                print(f"{checkpoint}: this run, already finished ({epochs} epochs, same settings and data): "
+                      "loaded instead of trained again.")
+                model.eval()
+                return finished
     history, start = History(), 1
     if resume is not None:
         saved = load_checkpoint(resume, model, optimizer)
         for group in optimizer.param_groups:  # this call's settings win over the saved ones
             group["lr"], group["weight_decay"] = lr, weight_decay
-        changed = {k: (v, config[k]) for k, v in (saved.get("config") or {}).items() if config.get(k) != v}
+        changed = {  # validation and watch images change what is recorded, not what is trained
+            k: (v, config.get(k))
+            for k, v in (saved.get("config") or {}).items()
+            if k not in ("val", "watch") and config.get(k) != v
+        }
         if changed:
             warnings.warn(
                 f"resuming {resume} with changed settings (saved, now): {changed}; the run will not "

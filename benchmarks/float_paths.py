@@ -38,11 +38,13 @@ PATHS = {
     # MKL's conditional numerical reproducibility mode: its SSE2-compatible code path, another sgemm kernel.
     # (MKL_ENABLE_INSTRUCTIONS=AVX2 switches sgemm on AVX-512 CPUs; on an AVX2-only CPU it changes nothing.)
     "mkl": {"MKL_CBWR": "COMPATIBLE"},
-    # ATen's vectorized CPU kernels off: elementwise ops, activations, reductions, Adam, torch.randn.
+    # ATen's vectorized CPU kernels off: elementwise ops, activations, reductions, Adam, torch.randn. It moves every
+    # lesson that trains, three of them (03, 04, 06) more than any other path, at 1.3x the default's time (all:
+    # 1.85x): `make test`'s second nbval pass.
     "aten": {"ATEN_CPU_CAPABILITY": "default"},
     # oneDNN (the convolutions) limited to SSE4.1 kernels.
     "onednn": {"ONEDNN_MAX_CPU_ISA": "SSE41"},
-    # all of them at once: the path that moves every lesson's numbers, used by `make test`'s second nbval pass.
+    # all of them at once. (Lesson 04 at 2.2x the default's time: oneDNN's SSE4.1 and AVX convolutions are both slow.)
     "all": {
         "MKL_CBWR": "COMPATIBLE",
         "MKL_ENABLE_INSTRUCTIONS": "AVX2",

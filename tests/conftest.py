@@ -22,6 +22,13 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     items.sort(key=group)  # stable: keeps pytest's order within each group
 
 
+@pytest.fixture(autouse=True)
+def no_checkpoint_reuse(monkeypatch):
+    """A learner's AELIB_REUSE_CHECKPOINTS=1 must not turn a test's training into loading; the tests that want
+    reuse set it themselves."""
+    monkeypatch.delenv("AELIB_REUSE_CHECKPOINTS", raising=False)
+
+
 @pytest.fixture
 def one_thread():
     """Tiny models train fastest on one thread, as the exercise checks do; two threads spin against any other busy

@@ -92,3 +92,17 @@ def test_tolerant_cells_are_single_cells_with_valid_settings_and_numbers_to_comp
             out.get("text", "") + out.get("data", {}).get("text/plain", "") for out in cell.outputs
         )
         assert mask(printed)[1], f"{path.name} code cell {i} is tagged {TAG} but prints no decimal number"
+
+
+def test_make_test_second_pass_runs_on_a_measured_float_path():
+    """The Makefile's second nbval pass uses one of benchmarks/float_paths.py's paths, setting for setting, so the
+    README's table of what it moves is about the path `make test` really runs."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("float_paths", REPO / "benchmarks" / "float_paths.py")
+    float_paths = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(float_paths)
+    line = re.search(r"^FLOAT_PATH\s*:=(.*)$", (REPO / "Makefile").read_text(), re.M)
+    assert line, "the Makefile defines no FLOAT_PATH"
+    settings = dict(word.split("=", 1) for word in line.group(1).split())
+    assert settings in [p for name, p in float_paths.PATHS.items() if name != "default"], settings

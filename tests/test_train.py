@@ -167,6 +167,76 @@ def test_resume_is_bit_identical(tmp_path):
         fit(make(dropout=0.1), images, epochs=5, resume=ckpt, **{**opts, "lr": 1e-4})
 
 
+def test_reuse_loads_this_run_when_it_is_finished_and_trains_anything_else(tmp_path, monkeypatch):
+    images, watch = blobs(300), blobs(4, seed=9)
+    opts = dict(epochs=2, batch_size=32, lr=3e-3, noise_std=0.3, val=0.1, watch=watch, seed=5, **FAST)
+    ckpt = tmp_path / "run.pt"
+    trained = make()
+    h_trained = fit(trained, images, checkpoint=ckpt, **opts)
+
+    import aelib.train as train_module
+
+    epochs_run = []
+    real_epoch = train_module._train_epoch
+    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: epochs_run.append(1) or real_epoch(*a, **k))
+    loaded = make(init_seed=99)  # other initial weights: they must come from the checkpoint
+    h_loaded = fit(loaded, images, checkpoint=ckpt, reuse=True, **opts)
+    assert epochs_run == [] and same_weights(loaded, trained) and not loaded.training
+    assert h_loaded.train_loss == h_trained.train_loss and h_loaded.val_loss == h_trained.val_loss
+    assert all(torch.equal(a, b) for a, b in zip(h_loaded.snapshots, h_trained.snapshots, strict=True))
+
+    other_pixel = images.clone()
+    other_pixel[0, 14, 14] ^= 1
+    for change in (
+        {"lr": 1e-3},  # another setting
+        {"epochs": 3},  # more epochs than the file holds
+        {"seed": 6},
+        {"watch": blobs(4, seed=10)},  # the history would hold the wrong snapshots
+        {"val": 0.2},
+    ):
+        epochs_run.clear()
+        fit(make(), images, checkpoint=tmp_path / "copy.pt", **opts)  # the same finished run, in a file of its own
+        fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, **{**opts, **change})
+        assert len(epochs_run) == 2 + opts["epochs"] + ("epochs" in change), change
+    for other in ((make(), other_pixel), (make(hidden=8), images), (make(OtherDense), images)):
+        epochs_run.clear()
+        fit(make(), images, checkpoint=tmp_path / "copy.pt", **opts)
+        fit(other[0], other[1], checkpoint=tmp_path / "copy.pt", reuse=True, **opts)
+        assert len(epochs_run) == 4, "other data or another architecture must train"
+    (tmp_path / "copy.pt").write_bytes(b"not a checkpoint")
+    epochs_run.clear()
+    fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, **opts)  # unreadable: trained and replaced
+    assert len(epochs_run) == 2 and load_checkpoint(tmp_path / "copy.pt")["epoch"] == 2
+    epochs_run.clear()
+    fit(make(), DataLoader(TensorDataset(images.float().div(255).unsqueeze(1)), batch_size=32),
+        checkpoint=tmp_path / "loader.pt", **{**opts, "val": None})
+    fit(make(), DataLoader(TensorDataset(images.float().div(255).unsqueeze(1)), batch_size=32),
+        checkpoint=tmp_path / "loader.pt", reuse=True, **{**opts, "val": None})
+    assert len(epochs_run) == 4, "batches from a DataLoader cannot be fingerprinted: never reused"
+
+
+def test_recipes_train_reuses_a_finished_run_only_when_asked(tmp_path, monkeypatch):
+    import aelib.train as train_module
+    from aelib import recipes
+
+    monkeypatch.setenv("AELIB_CHECKPOINTS", str(tmp_path))
+    monkeypatch.setenv("AELIB_PROGRESS", "0")
+    epochs_run = []
+    real_epoch = train_module._train_epoch
+    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: epochs_run.append(1) or real_epoch(*a, **k))
+    tiny = recipes.Recipe("tiny", lambda: TinyDense(), "mnist", epochs=1, batch_size=64)
+    images = blobs(256)
+    first, _ = recipes.train(tiny, images=images, device="cpu")
+    again, _ = recipes.train(tiny, images=images, device="cpu")  # the same run, but reuse is off: trained again
+    assert len(epochs_run) == 2 and same_weights(first, again)
+    monkeypatch.setenv("AELIB_REUSE_CHECKPOINTS", "1")
+    reused, _ = recipes.train(tiny, images=images, device="cpu")
+    assert len(epochs_run) == 2 and same_weights(first, reused)
+    other, _ = recipes.train(tiny, seed=1, images=images, device="cpu")  # another seed: another run, trained
+    assert len(epochs_run) == 3 and not same_weights(first, other)
+    assert load_checkpoint(recipes.checkpoint_path(tiny))["config"]["seed"] == 1
+
+
 def test_wrong_architecture_is_refused(tmp_path):
     path = tmp_path / "dense16.pt"
     model = make(hidden=16)
