@@ -101,11 +101,6 @@ def checkpoint_dir() -> Path:
     return Path(env).expanduser() if env else data.data_root() / "checkpoints"
 
 
-def reuse_enabled() -> bool:
-    """``AELIB_REUSE_CHECKPOINTS`` is 1 (or true, yes, on): :func:`train` loads a finished run of the same settings."""
-    return os.environ.get("AELIB_REUSE_CHECKPOINTS", "0").strip().lower() in ("1", "true", "yes", "on")
-
-
 def checkpoint_path(recipe: Recipe) -> Path:
     return checkpoint_dir() / f"{recipe.name}.pt"
 
@@ -118,9 +113,9 @@ def train(
     ``seed`` seeds the initial weights and :func:`~aelib.train.fit` (same seed, same machine → same numbers).
     ``images`` replaces the training split (e.g. a subset); ``overrides`` go to ``fit`` (``watch=…``,
     ``epochs=…``, ``progress=False`` …). With ``save`` the model is checkpointed to :func:`checkpoint_path`;
-    with ``AELIB_REUSE_CHECKPOINTS=1`` as well, a checkpoint there that holds this very run, finished, is loaded
-    instead of trained again (``fit(reuse=True)``: same layers, settings, seed and images) — for re-running a
-    lesson in seconds; the tests of the student copies use it.
+    under ``AELIB_REUSE_CHECKPOINTS=1``, a checkpoint there that holds this very run, finished, is loaded instead
+    of trained again (``fit``'s ``reuse``: same layers, settings, seed and images) — for re-running a lesson in
+    seconds; the tests of the student copies use it.
     """
     torch.manual_seed(seed)
     model = recipe.model()
@@ -129,7 +124,6 @@ def train(
     kwargs = {**recipe.fit_kwargs(), "seed": seed, **overrides}
     if save:
         kwargs.setdefault("checkpoint", checkpoint_path(recipe))
-        kwargs.setdefault("reuse", reuse_enabled())
     history = fit(model, images, **kwargs)
     return model, history
 

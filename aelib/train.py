@@ -298,10 +298,14 @@ def _finished_run(path: str | os.PathLike, model: nn.Module, config: dict, epoch
         return None
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: unset or empty gives ``default``; 0, false, no, off (any case) mean off."""
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
 def _progress_enabled(progress: bool | None) -> bool:
-    if progress is None:
-        return os.environ.get("AELIB_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
-    return bool(progress)
+    return _env_flag("AELIB_PROGRESS", True) if progress is None else bool(progress)
 
 
 def fit(
@@ -323,7 +327,7 @@ def fit(
     channels_last: bool | None = None,
     checkpoint: str | os.PathLike | None = None,
     resume: str | os.PathLike | None = None,
-    reuse: bool = False,
+    reuse: bool | None = None,
 ) -> History:
     """Train an autoencoder to reconstruct its (clean) input with Adam; return its :class:`History`.
 
@@ -347,7 +351,7 @@ def fit(
       the total, so 2 epochs then ``resume`` with ``epochs=4`` equals 4 epochs straight.
     - ``reuse``: if ``checkpoint`` already holds this run finished — same architecture (class, shapes, layers),
       settings, seed, training/validation/watch images and ``epochs`` — load its weights and return its history
-      instead of training again (``recipes.train`` turns it on under ``AELIB_REUSE_CHECKPOINTS=1``). It trusts
+      instead of training again. ``None`` follows ``AELIB_REUSE_CHECKPOINTS`` (off unless set to 1). It trusts
       the model's code: after editing a model class, delete its checkpoints.
 
     Raises :class:`TrainingDiverged` if the loss becomes NaN/inf. The model is left in eval mode on ``device``.
@@ -408,7 +412,7 @@ def fit(
     if checkpoint is not None or resume is not None:
         # What else identifies the run: the layers, and fingerprints of its images (what `reuse` relies on).
         config.update(model=str(model), **{k: _digest(v) for k, v in inputs.items()})
-        if reuse and resume is None:
+        if resume is None and (_env_flag("AELIB_REUSE_CHECKPOINTS", False) if reuse is None else reuse):
             finished = _finished_run(checkpoint, model, config, epochs)
             if finished is not None:
                 print(f"{checkpoint}: this run, already finished ({epochs} epochs, same settings and data): "

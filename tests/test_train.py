@@ -167,18 +167,23 @@ def test_resume_is_bit_identical(tmp_path):
         fit(make(dropout=0.1), images, epochs=5, resume=ckpt, **{**opts, "lr": 1e-4})
 
 
-def test_reuse_loads_this_run_when_it_is_finished_and_trains_anything_else(tmp_path, monkeypatch):
+@pytest.fixture
+def epochs_run(monkeypatch) -> list:
+    """One entry per epoch fit really trained (a spy on aelib.train._train_epoch)."""
+    import aelib.train as train_module
+
+    run, real_epoch = [], train_module._train_epoch
+    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: run.append(1) or real_epoch(*a, **k))
+    return run
+
+
+def test_reuse_loads_this_run_when_it_is_finished_and_trains_anything_else(tmp_path, epochs_run):
     images, watch = blobs(300), blobs(4, seed=9)
     opts = dict(epochs=2, batch_size=32, lr=3e-3, noise_std=0.3, val=0.1, watch=watch, seed=5, **FAST)
     ckpt = tmp_path / "run.pt"
     trained = make()
     h_trained = fit(trained, images, checkpoint=ckpt, **opts)
-
-    import aelib.train as train_module
-
-    epochs_run = []
-    real_epoch = train_module._train_epoch
-    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: epochs_run.append(1) or real_epoch(*a, **k))
+    epochs_run.clear()
     loaded = make(init_seed=99)  # other initial weights: they must come from the checkpoint
     h_loaded = fit(loaded, images, checkpoint=ckpt, reuse=True, **opts)
     assert epochs_run == [] and same_weights(loaded, trained) and not loaded.training
@@ -208,22 +213,17 @@ def test_reuse_loads_this_run_when_it_is_finished_and_trains_anything_else(tmp_p
     fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, **opts)  # unreadable: trained and replaced
     assert len(epochs_run) == 2 and load_checkpoint(tmp_path / "copy.pt")["epoch"] == 2
     epochs_run.clear()
-    fit(make(), DataLoader(TensorDataset(images.float().div(255).unsqueeze(1)), batch_size=32),
-        checkpoint=tmp_path / "loader.pt", **{**opts, "val": None})
-    fit(make(), DataLoader(TensorDataset(images.float().div(255).unsqueeze(1)), batch_size=32),
-        checkpoint=tmp_path / "loader.pt", reuse=True, **{**opts, "val": None})
+    loader = DataLoader(TensorDataset(images.float().div(255).unsqueeze(1)), batch_size=32)
+    fit(make(), loader, checkpoint=tmp_path / "loader.pt", **{**opts, "val": None})
+    fit(make(), loader, checkpoint=tmp_path / "loader.pt", reuse=True, **{**opts, "val": None})
     assert len(epochs_run) == 4, "batches from a DataLoader cannot be fingerprinted: never reused"
 
 
-def test_recipes_train_reuses_a_finished_run_only_when_asked(tmp_path, monkeypatch):
-    import aelib.train as train_module
+def test_recipes_train_reuses_a_finished_run_only_when_asked(tmp_path, monkeypatch, epochs_run):
     from aelib import recipes
 
     monkeypatch.setenv("AELIB_CHECKPOINTS", str(tmp_path))
     monkeypatch.setenv("AELIB_PROGRESS", "0")
-    epochs_run = []
-    real_epoch = train_module._train_epoch
-    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: epochs_run.append(1) or real_epoch(*a, **k))
     tiny = recipes.Recipe("tiny", lambda: TinyDense(), "mnist", epochs=1, batch_size=64)
     images = blobs(256)
     first, _ = recipes.train(tiny, images=images, device="cpu")
