@@ -7,6 +7,7 @@ tests and the README can never drift apart.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from aelib import data, models
-from aelib.checkpoint import load_checkpoint
+from aelib.checkpoint import CheckpointError, load_checkpoint, run_differences, run_identity
 from aelib.train import History, fit
 
 
@@ -101,8 +102,59 @@ def checkpoint_dir() -> Path:
     return Path(env).expanduser() if env else data.data_root() / "checkpoints"
 
 
-def checkpoint_path(recipe: Recipe) -> Path:
-    return checkpoint_dir() / f"{recipe.name}.pt"
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """One run of a recipe: the recipe with its setting overrides applied, the seed, the training images."""
+
+    recipe: Recipe
+    seed: int
+    images: torch.Tensor | None
+
+    @property
+    def is_the_lessons(self) -> bool:
+        """The course's own run: a recipe of :data:`RECIPES` as it stands, seed 0, its data set's training split."""
+        return self.images is None and self.seed == 0 and RECIPES.get(self.recipe.name) == self.recipe
+
+    def settings(self) -> dict:
+        return {**self.recipe.fit_kwargs(), "seed": self.seed}
+
+    def tags(self) -> dict[str, str]:
+        where = f"{self.recipe.dataset} train" if self.images is None else "images given"
+        return {"recipe": self.recipe.name, "data": where}
+
+    def identity(self, model: nn.Module) -> dict:
+        """What ``fit`` records as this run's identity (``checkpoint.run_identity``), validation/watch aside."""
+        images = self.images if self.images is not None else data.load(self.recipe.dataset, "train")[0]
+        return run_identity(model, images, self.settings(), tags=self.tags())
+
+    def path(self, model: nn.Module | None = None) -> Path:
+        """``<name>.pt`` for the lesson's own run; ``<name>-<sha1 of the run's identity>.pt`` for any other.
+        ``model``: the run's model if built already (only its layers count, not its weights)."""
+        if self.is_the_lessons:
+            return checkpoint_dir() / f"{self.recipe.name}.pt"
+        if model is None:
+            with torch.random.fork_rng(devices=[]):  # building a model draws weights: leave the caller's RNG alone
+                model = self.recipe.model()
+        key = hashlib.sha1(repr(sorted(self.identity(model).items())).encode()).hexdigest()[:10]
+        return checkpoint_dir() / f"{self.recipe.name}-{key}.pt"
+
+
+def _run(recipe: Recipe, seed: int, images: torch.Tensor | None, overrides: dict) -> _Run:
+    # Overrides of the recipe's fit settings make another run; the rest (val, watch, progress, device, …) only
+    # change what a run shows or records.
+    settings = {k: v for k, v in overrides.items() if k in recipe.fit_kwargs()}
+    return _Run(replace(recipe, **settings), seed, images)
+
+
+def checkpoint_path(recipe: Recipe, seed: int = 0, images: torch.Tensor | None = None, **overrides) -> Path:
+    """Where :func:`train` saves this run (same arguments as ``train``).
+
+    The lesson's own run — ``recipe`` as :data:`RECIPES` holds it, seed 0, its data set's training split — goes to
+    ``<checkpoint_dir>/<name>.pt``, the file the lessons, widgets and quality tests read. Any other run (another
+    seed, ``epochs=2``, ``replace(recipe, lr=…)``, a subset of images) goes to ``<name>-<key>.pt``, ``key`` a hash of
+    its settings, layers and images: an experiment never replaces the lesson's model, nor another experiment.
+    """
+    return _run(recipe, seed, images, overrides).path()
 
 
 def train(
@@ -112,36 +164,60 @@ def train(
 
     ``seed`` seeds the initial weights and :func:`~aelib.train.fit` (same seed, same machine → same numbers).
     ``images`` replaces the training split (e.g. a subset); ``overrides`` go to ``fit`` (``watch=…``,
-    ``epochs=…``, ``progress=False`` …). With ``save`` the model is checkpointed to :func:`checkpoint_path`;
-    under ``AELIB_REUSE_CHECKPOINTS=1``, a checkpoint there that holds this very run, finished, is loaded instead
-    of trained again (``fit``'s ``reuse``: same layers, settings, seed and images) — for re-running a lesson in
-    seconds; the tests of the student copies use it.
+    ``epochs=…``, ``progress=False`` …). With ``save`` the run is checkpointed to :func:`checkpoint_path` — a file
+    kept for this run alone, so whatever is there (an interrupted or damaged copy of it) is replaced; a
+    ``checkpoint=`` of your own is guarded by ``fit`` as usual. Under ``AELIB_REUSE_CHECKPOINTS=1``, a checkpoint
+    there that holds this very run, finished, is loaded instead of trained again (``fit``'s ``reuse``: same
+    layers, settings, seed and images) — for re-running a lesson in seconds; the tests of the student copies use it.
     """
+    run = _run(recipe, seed, images, overrides)
     torch.manual_seed(seed)
     model = recipe.model()
     if images is None:
         images, _ = data.load(recipe.dataset, "train")
-    kwargs = {**recipe.fit_kwargs(), "seed": seed, **overrides}
-    if save:
-        kwargs.setdefault("checkpoint", checkpoint_path(recipe))
+    kwargs = {**recipe.fit_kwargs(), "seed": seed, "tags": run.tags(), **overrides}
+    if save and "checkpoint" not in overrides:
+        kwargs.update(checkpoint=run.path(model), overwrite=True)
     history = fit(model, images, **kwargs)
     return model, history
 
 
-def load_or_train(recipe: Recipe, seed: int = 0, **overrides) -> nn.Module:
-    """The model a lesson trained (its checkpoint), or — when there is none yet — a freshly trained one.
+def load(recipe: Recipe, seed: int = 0, **overrides) -> nn.Module:
+    """The model of a finished run of ``recipe`` from its checkpoint (:func:`checkpoint_path`), in eval mode.
 
-    Never fails because a file is missing: a missing, unreadable or foreign checkpoint means "train it now"
-    (with a progress bar), and the result is saved for next time.
+    Used only if the file holds exactly this run, finished: the same layers, settings, seed, epochs and training
+    images (validation and watch images aside). Raises ``FileNotFoundError`` when there is no file and
+    :class:`~aelib.checkpoint.CheckpointError` (``reason`` in one line) when it is damaged, foreign, another run
+    or unfinished.
     """
-    path = checkpoint_path(recipe)
-    if path.is_file():
-        model = recipe.model()
-        try:
-            saved = load_checkpoint(path, model)
-            if saved["epoch"] >= recipe.epochs:
-                return model.eval()
-        except (ValueError, RuntimeError, OSError) as err:
-            print(f"{path} could not be used ({err}); training {recipe.name} again.")
+    run = _run(recipe, seed, None, overrides)
+    torch.manual_seed(seed)
+    model = recipe.model()
+    path = run.path(model)
+    saved = load_checkpoint(path, model)
+    differences = run_differences(saved["config"], run.identity(model))
+    if differences:
+        raise CheckpointError(path, "holds another run (" + "; ".join(differences[:4]) + ")")
+    if saved["epoch"] != run.recipe.epochs:
+        raise CheckpointError(path, f"holds {saved['epoch']} of the run's {run.recipe.epochs} epochs: unfinished")
+    return model.eval()
+
+
+def load_or_train(recipe: Recipe, seed: int = 0, **overrides) -> nn.Module:
+    """The model a lesson trained (its checkpoint, see :func:`load`), or — when there is none — a freshly trained
+    one, saved for next time.
+
+    Never fails because of the file: a missing one means "train it now"; one that cannot be used for any reason
+    (damaged, foreign, another run's settings, unfinished: any exception reading it) is reported in one line and
+    the recipe is trained again (with a progress bar unless ``progress=False``), replacing it.
+    """
+    try:
+        return load(recipe, seed, **overrides)
+    except FileNotFoundError:
+        pass
+    except Exception as err:  # whatever went wrong, the file is of no use: say why in a line and train
+        path = checkpoint_path(recipe, seed, **overrides)
+        why = err.reason if isinstance(err, CheckpointError) else f"{type(err).__name__}: {err}"
+        print(f"{path} could not be used: {why.splitlines()[0]}; training {recipe.name} again.")
     model, _ = train(recipe, seed=seed, **overrides)
     return model.eval()

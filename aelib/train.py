@@ -15,7 +15,6 @@ resumed run bit-identical, on the CPU, to one that was never interrupted.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import time
@@ -29,11 +28,23 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from aelib.checkpoint import check_architecture, load_checkpoint, load_model, save_checkpoint
+from aelib.checkpoint import (
+    RECORDED_ONLY,
+    CheckpointError,
+    CheckpointExistsError,
+    check_architecture,
+    load_checkpoint,
+    load_model,
+    run_differences,
+    run_identity,
+    save_checkpoint,
+)
 from aelib.cpu import flush_denormals
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
 __all__ = [
+    "CheckpointError",
+    "CheckpointExistsError",
     "EpochStats",
     "History",
     "TrainingDiverged",
@@ -268,34 +279,18 @@ def _reconstruct(model: nn.Module, x: torch.Tensor, scale: str) -> torch.Tensor:
     return to_unit(_match(model(x), x), scale).reshape(len(x), 1, 28, 28).clamp(0, 1).float().cpu().contiguous()
 
 
-def _digest(x: object) -> str | float | None:
-    """A fingerprint of a tensor (dtype, shape and bytes); a fraction or ``None`` as is; "unverifiable" otherwise."""
-    if x is None or isinstance(x, float):
-        return x
-    if not isinstance(x, torch.Tensor):
-        return "unverifiable"  # a DataLoader: its batches cannot be compared without drawing them
-    h = hashlib.sha1(f"{x.dtype} {tuple(x.shape)} ".encode())
-    h.update(x.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
-    return h.hexdigest()[:16]
-
-
-def _finished_run(path: str | os.PathLike, model: nn.Module, config: dict, epochs: int) -> History | None:
-    """The history saved in ``path`` if it holds this very run, finished; its weights are then in ``model``.
-
-    "This very run" means the same architecture, the same settings and inputs (``config``, fingerprints included)
-    and ``epochs`` epochs done. Anything else — no file, another run, a file that cannot be read — gives ``None``.
-    """
-    if not Path(path).is_file() or "unverifiable" in config.values():
-        return None
+def _existing_run(path: str | os.PathLike, model: nn.Module, config: dict) -> tuple[dict | None, str | None]:
+    """What ``path`` holds, before ``fit`` writes there: ``(checkpoint, None)`` if it is a run of this architecture
+    and these settings (validation and watch images aside), else ``(None, why it is another run)``."""
     try:
         saved = load_checkpoint(path)
-        if saved["epoch"] != epochs or saved.get("config") != config:
-            return None
         check_architecture(saved, model, path)
-        model.load_state_dict(saved["model"])
-        return History.from_dict(saved["history"])
-    except Exception:  # unreadable or foreign: train, as without reuse
-        return None
+    except CheckpointError as err:
+        return None, err.reason.split("\n")[0].rstrip(":")
+    differences = run_differences(saved["config"], config)
+    if differences:
+        return None, "holds another run (" + "; ".join(differences[:4]) + ")"
+    return saved, None
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -328,6 +323,8 @@ def fit(
     checkpoint: str | os.PathLike | None = None,
     resume: str | os.PathLike | None = None,
     reuse: bool | None = None,
+    overwrite: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> History:
     """Train an autoencoder to reconstruct its (clean) input with Adam; return its :class:`History`.
 
@@ -353,11 +350,15 @@ def fit(
       settings, seed, training/validation/watch images and ``epochs`` — load its weights and return its history
       instead of training again. ``None`` follows ``AELIB_REUSE_CHECKPOINTS`` (off unless set to 1). It trusts
       the model's code: after editing a model class, delete its checkpoints.
+    - ``overwrite``: without it, ``fit`` refuses (:class:`CheckpointExistsError`, before training) to write
+      ``checkpoint`` over a file that holds another run — another architecture, other settings, seed, epochs or
+      training images — or no readable aelib run at all; a file of this same run is rewritten after every epoch.
+      ``resume`` from the same file continues the run in place.
+    - ``tags``: names recorded with the run in its checkpoint (``aelib.recipes``: the recipe and data set).
 
     Raises :class:`TrainingDiverged` if the loss becomes NaN/inf. The model is left in eval mode on ``device``.
     """
     check_scale(scale)
-    inputs = {"data": train, "val": val, "watch": watch}  # as given: fingerprinted below for a checkpoint
     if not callable(loss) and loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a callable(recon, target).")
     if loss == "bce" and scale != "unit":
@@ -365,6 +366,7 @@ def fit(
     if batch_size < 1 or epochs < 0:
         raise ValueError(f"need batch_size >= 1 and epochs >= 0, got {batch_size} and {epochs}.")
     loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
     device = resolve_device(device)
     if channels_last is None:
         channels_last = device.type == "cpu" and any(
@@ -377,6 +379,29 @@ def fit(
         model.to(device)
     if device.type == "cpu":
         flush_denormals()  # tiny Adam moments late in training turn into denormals: very slow (see aelib.cpu)
+
+    # Which run this is, recorded in its checkpoint: a file of another run is never written over unasked.
+    config: dict = {}
+    if checkpoint is not None or resume is not None:
+        settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, loss=loss_name,
+                        noise_std=noise_std, scale=scale, seed=seed)
+        config = run_identity(model, train, settings, val=val, watch=watch, tags=tags)
+    in_place = resume is not None and checkpoint is not None and Path(resume).resolve() == Path(checkpoint).resolve()
+    if checkpoint is not None and Path(checkpoint).exists() and not in_place:
+        saved, other = _existing_run(checkpoint, model, config)
+        if other and not overwrite:
+            raise CheckpointExistsError(checkpoint, other)
+        reuse = (_env_flag("AELIB_REUSE_CHECKPOINTS", False) if reuse is None else reuse) and resume is None
+        finished = saved is not None and saved["epoch"] == epochs
+        if finished and reuse and saved["config"] == config and "unverifiable" not in config.values():
+            model.load_state_dict(saved["model"])  # the same run, val and watch images too: its history is ours
+            model.eval()
+            print(f"{checkpoint}: this run, already finished ({epochs} epochs, same settings and data): "
+                  "loaded instead of trained again.")
+            return History.from_dict(saved["history"])
+        if saved is not None and not finished and not overwrite:
+            print(f"{checkpoint} holds {saved['epoch']} of this run's {epochs} epochs: training it again from "
+                  f"epoch 1 (resume={str(checkpoint)!r} would continue it).")
 
     # Data: tensors become float on the device once; a fraction of them can be held out for validation.
     if isinstance(val, torch.Tensor):
@@ -399,26 +424,6 @@ def fit(
     # fused=True: one kernel updates all parameters (measured here: a dense MNIST epoch 3.5 s → 2.6 s on 2 cores).
     fused = device.type in ("cpu", "cuda")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
-    config = dict(
-        batch_size=batch_size,
-        lr=lr,
-        weight_decay=weight_decay,
-        noise_std=noise_std,
-        scale=scale,
-        loss=loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__),
-        seed=seed,
-        n_train=len(train) if isinstance(train, torch.Tensor) else None,
-    )
-    if checkpoint is not None or resume is not None:
-        # What else identifies the run: the layers, and fingerprints of its images (what `reuse` relies on).
-        config.update(model=str(model), **{k: _digest(v) for k, v in inputs.items()})
-        if resume is None and (_env_flag("AELIB_REUSE_CHECKPOINTS", False) if reuse is None else reuse):
-            finished = _finished_run(checkpoint, model, config, epochs)
-            if finished is not None:
-                print(f"{checkpoint}: this run, already finished ({epochs} epochs, same settings and data): "
-                      "loaded instead of trained again.")
-                model.eval()
-                return finished
     history, start = History(), 1
     if resume is not None:
         saved = load_checkpoint(resume, model, optimizer)
@@ -427,7 +432,7 @@ def fit(
         changed = {  # validation and watch images change what is recorded, not what is trained
             k: (v, config.get(k))
             for k, v in (saved.get("config") or {}).items()
-            if k not in ("val", "watch") and config.get(k) != v
+            if k not in (*RECORDED_ONLY, "epochs", "tags") and config.get(k) != v
         }
         if changed:
             warnings.warn(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+import aelib.train as train_module
+
 LAST = ("test_quality.py", "test_browser.py", "test_student.py")
 
 
@@ -37,3 +39,11 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def epochs_run(monkeypatch) -> list:
+    """One entry per epoch fit really trained (a spy on aelib.train._train_epoch)."""
+    run, real_epoch = [], train_module._train_epoch
+    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: run.append(1) or real_epoch(*a, **k))
+    return run

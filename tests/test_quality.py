@@ -60,12 +60,11 @@ def assert_fast_path(seen: dict, recipe: recipes.Recipe, model: torch.nn.Module)
 
 
 def lesson_model(recipe: recipes.Recipe, seen: dict, tmp_path, monkeypatch) -> torch.nn.Module:
-    """The model the lesson trained in this test session, else one trained here (on the fast path, checked)."""
+    """The model the lesson trained in this test session (its very run, finished: recipes.load checks the file's
+    settings, layers and images), else one trained here (on the fast path, checked)."""
     path = recipes.checkpoint_path(recipe)
     if path.is_file() and path.stat().st_mtime >= STARTED:
-        model = recipe.model()
-        if train.load_checkpoint(path, model)["epoch"] == recipe.epochs:
-            return model.eval()
+        return recipes.load(recipe)
     monkeypatch.setenv("AELIB_CHECKPOINTS", str(tmp_path))  # never replace a lesson's checkpoint
     model, _ = recipes.train(recipe, progress=False)
     assert_fast_path(seen, recipe, model)

@@ -167,16 +167,6 @@ def test_resume_is_bit_identical(tmp_path):
         fit(make(dropout=0.1), images, epochs=5, resume=ckpt, **{**opts, "lr": 1e-4})
 
 
-@pytest.fixture
-def epochs_run(monkeypatch) -> list:
-    """One entry per epoch fit really trained (a spy on aelib.train._train_epoch)."""
-    import aelib.train as train_module
-
-    run, real_epoch = [], train_module._train_epoch
-    monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: run.append(1) or real_epoch(*a, **k))
-    return run
-
-
 def test_reuse_loads_this_run_when_it_is_finished_and_trains_anything_else(tmp_path, epochs_run):
     images, watch = blobs(300), blobs(4, seed=9)
     opts = dict(epochs=2, batch_size=32, lr=3e-3, noise_std=0.3, val=0.1, watch=watch, seed=5, **FAST)
@@ -200,17 +190,17 @@ def test_reuse_loads_this_run_when_it_is_finished_and_trains_anything_else(tmp_p
         {"val": 0.2},
     ):
         epochs_run.clear()
-        fit(make(), images, checkpoint=tmp_path / "copy.pt", **opts)  # the same finished run, in a file of its own
-        fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, **{**opts, **change})
+        fit(make(), images, checkpoint=tmp_path / "copy.pt", overwrite=True, **opts)  # the same run, finished
+        fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, overwrite=True, **{**opts, **change})
         assert len(epochs_run) == 2 + opts["epochs"] + ("epochs" in change), change
     for other in ((make(), other_pixel), (make(hidden=8), images), (make(OtherDense), images)):
         epochs_run.clear()
-        fit(make(), images, checkpoint=tmp_path / "copy.pt", **opts)
-        fit(other[0], other[1], checkpoint=tmp_path / "copy.pt", reuse=True, **opts)
+        fit(make(), images, checkpoint=tmp_path / "copy.pt", overwrite=True, **opts)
+        fit(other[0], other[1], checkpoint=tmp_path / "copy.pt", reuse=True, overwrite=True, **opts)
         assert len(epochs_run) == 4, "other data or another architecture must train"
     (tmp_path / "copy.pt").write_bytes(b"not a checkpoint")
     epochs_run.clear()
-    fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, **opts)  # unreadable: trained and replaced
+    fit(make(), images, checkpoint=tmp_path / "copy.pt", reuse=True, overwrite=True, **opts)  # trained, replaced
     assert len(epochs_run) == 2 and load_checkpoint(tmp_path / "copy.pt")["epoch"] == 2
     epochs_run.clear()
     loader = DataLoader(TensorDataset(images.float().div(255).unsqueeze(1)), batch_size=32)
@@ -234,7 +224,8 @@ def test_recipes_train_reuses_a_finished_run_only_when_asked(tmp_path, monkeypat
     assert len(epochs_run) == 2 and same_weights(first, reused)
     other, _ = recipes.train(tiny, seed=1, images=images, device="cpu")  # another seed: another run, trained
     assert len(epochs_run) == 3 and not same_weights(first, other)
-    assert load_checkpoint(recipes.checkpoint_path(tiny))["config"]["seed"] == 1
+    assert load_checkpoint(recipes.checkpoint_path(tiny, seed=1, images=images))["config"]["seed"] == 1
+    assert load_checkpoint(recipes.checkpoint_path(tiny, images=images))["config"]["seed"] == 0  # a file each
 
 
 def test_wrong_architecture_is_refused(tmp_path):

@@ -1,0 +1,149 @@
+"""aelib.recipes: the lesson's checkpoint holds the lesson's run only, and load_or_train never crashes on a bad file.
+
+A tiny recipe is registered in RECIPES for each test, its "data set" a few hundred synthetic images
+(tests/test_train.py), so everything here runs in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import pytest
+import torch
+
+from aelib import recipes
+from aelib.checkpoint import load_checkpoint
+from aelib.train import fit
+from tests.test_train import TinyDense, blobs, same_weights
+
+TINY = recipes.Recipe("tiny", TinyDense, "blobs", epochs=2, batch_size=64, lr=3e-3, note="a test's recipe")
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch) -> recipes.Recipe:
+    """TINY registered as a lesson recipe, its data set synthetic, checkpoints in a temp folder, no progress bar."""
+    real_load = recipes.data.load
+    images = blobs(256)
+
+    def load(name, split="train", *args, **kwargs):
+        return (images, torch.zeros(len(images))) if name == "blobs" else real_load(name, split, *args, **kwargs)
+
+    monkeypatch.setattr(recipes.data, "load", load)
+    monkeypatch.setitem(recipes.RECIPES, TINY.name, TINY)
+    monkeypatch.setenv("AELIB_CHECKPOINTS", str(tmp_path))
+    monkeypatch.setenv("AELIB_PROGRESS", "0")
+    return TINY
+
+
+def test_only_the_lessons_own_run_goes_to_the_lessons_checkpoint(tiny, tmp_path):
+    lesson = recipes.checkpoint_path(tiny)
+    assert lesson == tmp_path / "tiny.pt"
+    others = [
+        recipes.checkpoint_path(replace(tiny, epochs=1)),
+        recipes.checkpoint_path(tiny, epochs=1),  # the same run as the line above: the same file
+        recipes.checkpoint_path(replace(tiny, lr=1e-3)),
+        recipes.checkpoint_path(tiny, seed=1),
+        recipes.checkpoint_path(tiny, images=blobs(64, seed=4)),
+        recipes.checkpoint_path(replace(tiny, model=lambda: TinyDense(hidden=8))),
+    ]
+    assert lesson not in others and others[0] == others[1] and len(set(others)) == len(others) - 1
+    assert all(p.parent == tmp_path and p.name.startswith("tiny-") for p in others)
+    # What only shows or records a run does not make it another run.
+    assert recipes.checkpoint_path(tiny, watch=blobs(2), val=0.1, progress=False, device="cpu") == lesson
+    assert recipes.checkpoint_path(replace(tiny, note="same settings, other words")) != lesson  # not RECIPES' own
+
+
+def test_a_modified_recipe_leaves_the_lessons_checkpoint_byte_for_byte_unchanged(tiny, epochs_run):
+    model, _ = recipes.train(tiny)
+    lesson = recipes.checkpoint_path(tiny)
+    kept = lesson.read_bytes()
+    for run in (
+        lambda: recipes.train(replace(tiny, epochs=1)),
+        lambda: recipes.train(tiny, lr=1e-2),
+        lambda: recipes.train(tiny, seed=3),
+        lambda: recipes.train(tiny, images=blobs(64, seed=4)),
+    ):
+        run()
+        assert lesson.read_bytes() == kept
+    assert len(list(lesson.parent.glob("tiny-*.pt"))) == 4  # each experiment kept in a file of its own
+    epochs_run.clear()
+    assert same_weights(recipes.load_or_train(tiny), model) and epochs_run == []  # still the lesson's model
+
+
+def test_a_checkpoint_records_the_recipe_its_settings_and_data_set(tiny):
+    recipes.train(tiny)
+    config = load_checkpoint(recipes.checkpoint_path(tiny))["config"]
+    assert config["tags"] == {"recipe": "tiny", "data": "blobs train"}
+    assert {k: config[k] for k in (*tiny.fit_kwargs(), "seed")} == {**tiny.fit_kwargs(), "seed": 0}
+    assert config["model"] == str(TinyDense())
+
+
+def test_load_or_train_loads_the_lessons_run_and_trains_when_there_is_none(tiny, epochs_run, capsys):
+    first = recipes.load_or_train(tiny)  # no file yet: trained, quietly, and saved
+    assert len(epochs_run) == 2 and capsys.readouterr().out == ""
+    second = recipes.load_or_train(tiny)
+    assert len(epochs_run) == 2 and same_weights(first, second) and not second.training
+
+
+def truncated(path) -> None:
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def garbage(path) -> None:
+    path.write_bytes(b"\x00garbage\xff" * 50)
+
+
+def other_settings(path) -> None:  # what an older aelib let a learner's experiment leave at the lesson's path
+    torch.manual_seed(0)
+    tags = {"recipe": "tiny", "data": "blobs train"}
+    fit(TinyDense(), blobs(256), epochs=2, batch_size=64, lr=1e-2, seed=0, tags=tags, checkpoint=path, overwrite=True,
+        device="cpu", progress=False)
+
+
+def unfinished(path) -> None:
+    state = {**load_checkpoint(path), "epoch": 1}
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    path.write_bytes(buf.getvalue())
+
+
+@pytest.mark.parametrize(
+    "spoil, says",
+    [
+        (truncated, "is damaged: the file is cut short"),
+        (garbage, "is not a checkpoint"),
+        (other_settings, "holds another run (lr=0.01 where this run has 0.003)"),
+        (unfinished, "holds 1 of the run's 2 epochs: unfinished"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_load_or_train_retrains_on_an_unusable_checkpoint_with_a_one_line_reason(spoil, says, tiny, epochs_run,
+                                                                                 capsys):
+    lesson_model, _ = recipes.train(tiny)
+    path = recipes.checkpoint_path(tiny)
+    spoil(path)
+    capsys.readouterr()
+    epochs_run.clear()
+    model = recipes.load_or_train(tiny)
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path} could not be used: {says}") and out.endswith("; training tiny again.\n"), out
+    assert out.count("\n") == 1 and "weights_only" not in out, out
+    assert len(epochs_run) == 2 and same_weights(model, lesson_model)  # the lesson's run, trained again
+    assert load_checkpoint(path)["config"]["lr"] == tiny.lr  # and saved over the unusable file
+    epochs_run.clear()
+    recipes.load_or_train(tiny)
+    assert epochs_run == []
+
+
+def test_load_or_train_retrains_on_any_exception_from_reading(tiny, epochs_run, capsys, monkeypatch):
+    recipes.train(tiny)
+    epochs_run.clear()
+
+    def broken(*args, **kwargs):
+        raise KeyError("something nobody listed")
+
+    monkeypatch.setattr(recipes, "load_checkpoint", broken)
+    recipes.load_or_train(tiny)
+    assert "could not be used: KeyError: 'something nobody listed'; training tiny again." in capsys.readouterr().out
+    assert len(epochs_run) == 2
