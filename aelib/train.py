@@ -284,9 +284,14 @@ def _existing_run(path: str | os.PathLike, model: nn.Module, config: dict) -> tu
     and these settings (validation and watch images aside), else ``(None, why it is another run)``."""
     try:
         saved = load_checkpoint(path)
-        check_architecture(saved, model, path)
     except CheckpointError as err:
-        return None, err.reason.split("\n")[0].rstrip(":")
+        return None, err.reason
+    try:
+        check_architecture(saved, model, path)
+    except CheckpointError:
+        found = saved["model_class"]
+        shapes = " with other shapes" if found == type(model).__name__ else ""
+        return None, f"holds a run of another architecture ({found}{shapes}; the model given is {type(model).__name__})"
     differences = run_differences(saved["config"], config)
     if differences:
         return None, "holds another run (" + "; ".join(differences[:4]) + ")"

@@ -115,6 +115,8 @@ def test_fit_refuses_to_write_over_another_run_before_training(tmp_path, epochs_
         message = str(caught.value)
         assert str(path) in message and "overwrite=True" in message and f"resume='{path}'" in message, what
         assert epochs_run == [] and path.read_bytes() == kept, f"{what}: trained or wrote over the run"
+    assert "holds a run of another architecture (TinyDense; the model given is OtherDense)" in str(pytest.raises(
+        CheckpointExistsError, fit, make(OtherDense), images, checkpoint=path, **OPTS).value)
     assert "another run (lr=0.003 where this run has 0.001)" in str(pytest.raises(
         CheckpointExistsError, fit, make(), images, checkpoint=path, **{**OPTS, "lr": 1e-3}).value)
 
