@@ -65,6 +65,11 @@ def param_shapes(model: nn.Module) -> dict[str, list[int]]:
     return {name: list(t.shape) for name, t in model.state_dict().items()}
 
 
+def _bytes(x: torch.Tensor) -> memoryview:
+    """A tensor's raw bytes, on the CPU, in C order (what the fingerprints and the checksum hash)."""
+    return memoryview(x.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+
+
 def fingerprint(x: object) -> str | float | None:
     """A short sha1 of a tensor (dtype, shape and bytes); a fraction or ``None`` as is; "unverifiable" otherwise
     (a DataLoader: its batches cannot be compared without drawing them)."""
@@ -73,7 +78,7 @@ def fingerprint(x: object) -> str | float | None:
     if not isinstance(x, torch.Tensor):
         return "unverifiable"
     h = hashlib.sha1(f"{x.dtype} {tuple(x.shape)} ".encode())
-    h.update(x.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    h.update(_bytes(x))
     return h.hexdigest()[:16]
 
 
@@ -120,6 +125,13 @@ def run_differences(saved: dict | None, config: dict) -> list[str]:
     return out
 
 
+def other_run(saved: dict | None, config: dict) -> str | None:
+    """``None`` if ``saved`` (a checkpoint's config) records the run ``config`` describes, else the reason in one
+    line: "holds another run (lr=0.01 where this run has 0.001; …)"."""
+    differences = run_differences(saved, config)
+    return "holds another run (" + "; ".join(differences[:4]) + ")" if differences else None
+
+
 def _checksum(state: dict) -> str:
     """sha1 over every tensor of the model's and the optimizer's state, in a fixed order."""
     h = hashlib.sha1()
@@ -127,7 +139,7 @@ def _checksum(state: dict) -> str:
     def walk(value: object) -> None:
         if isinstance(value, torch.Tensor):
             h.update(f"{value.dtype}{tuple(value.shape)}".encode())
-            h.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+            h.update(_bytes(value))
         elif isinstance(value, dict):
             for k in sorted(value, key=str):
                 h.update(str(k).encode())

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from aelib import data, models
-from aelib.checkpoint import CheckpointError, load_checkpoint, run_differences, run_identity
+from aelib.checkpoint import CheckpointError, load_checkpoint, other_run, run_identity
 from aelib.train import History, fit
 
 
@@ -122,20 +122,23 @@ class _Run:
         where = f"{self.recipe.dataset} train" if self.images is None else "images given"
         return {"recipe": self.recipe.name, "data": where}
 
-    def identity(self, model: nn.Module) -> dict:
-        """What ``fit`` records as this run's identity (``checkpoint.run_identity``), validation/watch aside."""
-        images = self.images if self.images is not None else data.load(self.recipe.dataset, "train")[0]
+    def identity(self, model: nn.Module, images: torch.Tensor | None = None) -> dict:
+        """What ``fit`` records as this run's identity (``checkpoint.run_identity``), validation/watch aside.
+        ``images``: the training images if loaded already."""
+        if images is None:
+            images = self.images if self.images is not None else data.load(self.recipe.dataset, "train")[0]
         return run_identity(model, images, self.settings(), tags=self.tags())
 
-    def path(self, model: nn.Module | None = None) -> Path:
+    def path(self, model: nn.Module | None = None, images: torch.Tensor | None = None) -> Path:
         """``<name>.pt`` for the lesson's own run; ``<name>-<sha1 of the run's identity>.pt`` for any other.
-        ``model``: the run's model if built already (only its layers count, not its weights)."""
+        ``model``, ``images``: the run's model and training images if built and loaded already (only the model's
+        layers count, not its weights)."""
         if self.is_the_lessons:
             return checkpoint_dir() / f"{self.recipe.name}.pt"
         if model is None:
             with torch.random.fork_rng(devices=[]):  # building a model draws weights: leave the caller's RNG alone
                 model = self.recipe.model()
-        key = hashlib.sha1(repr(sorted(self.identity(model).items())).encode()).hexdigest()[:10]
+        key = hashlib.sha1(repr(sorted(self.identity(model, images).items())).encode()).hexdigest()[:10]
         return checkpoint_dir() / f"{self.recipe.name}-{key}.pt"
 
 
@@ -177,7 +180,7 @@ def train(
         images, _ = data.load(recipe.dataset, "train")
     kwargs = {**recipe.fit_kwargs(), "seed": seed, "tags": run.tags(), **overrides}
     if save and "checkpoint" not in overrides:
-        kwargs.update(checkpoint=run.path(model), overwrite=True)
+        kwargs.update(checkpoint=run.path(model, images), overwrite=True)
     history = fit(model, images, **kwargs)
     return model, history
 
@@ -195,9 +198,9 @@ def load(recipe: Recipe, seed: int = 0, **overrides) -> nn.Module:
     model = recipe.model()
     path = run.path(model)
     saved = load_checkpoint(path, model)
-    differences = run_differences(saved["config"], run.identity(model))
-    if differences:
-        raise CheckpointError(path, "holds another run (" + "; ".join(differences[:4]) + ")")
+    other = other_run(saved["config"], run.identity(model))
+    if other:
+        raise CheckpointError(path, other)
     if saved["epoch"] != run.recipe.epochs:
         raise CheckpointError(path, f"holds {saved['epoch']} of the run's {run.recipe.epochs} epochs: unfinished")
     return model.eval()

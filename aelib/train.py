@@ -35,7 +35,7 @@ from aelib.checkpoint import (
     check_architecture,
     load_checkpoint,
     load_model,
-    run_differences,
+    other_run,
     run_identity,
     save_checkpoint,
 )
@@ -292,10 +292,8 @@ def _existing_run(path: str | os.PathLike, model: nn.Module, config: dict) -> tu
         found = saved["model_class"]
         shapes = " with other shapes" if found == type(model).__name__ else ""
         return None, f"holds a run of another architecture ({found}{shapes}; the model given is {type(model).__name__})"
-    differences = run_differences(saved["config"], config)
-    if differences:
-        return None, "holds another run (" + "; ".join(differences[:4]) + ")"
-    return saved, None
+    other = other_run(saved["config"], config)
+    return (None, other) if other else (saved, None)
 
 
 def _env_flag(name: str, default: bool) -> bool:
