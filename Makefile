@@ -1,7 +1,7 @@
 # aelib course. Two commands do everything, set-up included:
 #   make course   — set up, fetch + verify data, execute every lesson, render HTML to build/course/
-#   make test     — set up, fetch + verify data, ruff, unit tests, nbval over every notebook (twice: as is, and on
-#                   another float path); NBVAL_EXACT=1 compares exactly, on this float path only
+#   make test     — set up, fetch + verify data, ruff + import layers, unit tests, nbval over every notebook
+#                   (twice: as is, and on another float path); NBVAL_EXACT=1 compares exactly, on this float path only
 # Also: make lab (JupyterLab), make data (fetch + verify only), make notebooks (refresh stored outputs),
 #       make student (classroom copies + teacher guide), make bench (speed benchmark).
 
@@ -34,8 +34,10 @@ course: data
 notebooks: data
 	$(BIN)/python -m aelib course --inplace
 
+# ruff (code and notebooks), then the layers of aelib (pyproject.toml [tool.importlinter]; README, "How aelib is built").
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # nbval compares cells tagged nbval-approx within their measured tolerance (tests/nbval_approx.py), the rest exactly.
 # The second pass re-runs every lesson on other float32 kernels (the "aten" path of benchmarks/float_paths.py: it moves

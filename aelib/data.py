@@ -9,7 +9,8 @@ The cache lives in ``$AELIB_DATA`` if set, else ``$XDG_CACHE_HOME/aelib`` (``~/.
     <root>/FashionMNIST/raw/...                     the same four names
 
 so ``torchvision.datasets.MNIST(root, download=False)`` reads it as it is. Every file is checked against the
-canonical MD5 of its uncompressed bytes before it is used or written; writes are atomic.
+canonical MD5 of its uncompressed bytes before it is used or written; writes are atomic. The bytes come from
+:mod:`aelib.sources` (which never writes here); what the datasets are comes from :mod:`aelib.catalog`.
 """
 
 from __future__ import annotations
@@ -19,112 +20,25 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from aelib import sources as src
+from aelib.catalog import DATASETS, FILES, SPLITS, DatasetSpec, Log, check_split, class_names, spec
 from aelib.idx import decode_idx
 
-Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """A dataset's cache folder, canonical file checksums and class names."""
-
-    name: str
-    folder: str  # torchvision's class name, used as the cache folder
-    md5: dict[str, str]  # uncompressed IDX file name -> MD5 hex digest
-    classes: tuple[str, ...]
-
-
-FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
-SPLITS = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60_000),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000),
-}
-DATASETS = {
-    "mnist": DatasetSpec(
-        "mnist",
-        "MNIST",
-        dict(
-            zip(
-                FILES,
-                (
-                    "6bbc9ace898e44ae57da46a324031adb",
-                    "a25bea736e30d166cdddb491f175f624",
-                    "2646ac647ad5339dbf082846283269ea",
-                    "27ae3e4e09519cfbb04c329615203637",
-                ),
-                strict=True,
-            )
-        ),
-        tuple(str(d) for d in range(10)),
-    ),
-    "fashion-mnist": DatasetSpec(
-        "fashion-mnist",
-        "FashionMNIST",
-        dict(
-            zip(
-                FILES,
-                (
-                    "f4a8712d7a061bf5bd6d2ca38dc4d50a",
-                    "9018921c3c673c538a1fc5bad174d6f9",
-                    "8181f5470baa50b63fa0f6fddb340f0a",
-                    "15d484375f8d13e6eb1aabb0c3f46965",
-                ),
-                strict=True,
-            )
-        ),
-        (
-            "T-shirt/top",
-            "Trouser",
-            "Pullover",
-            "Dress",
-            "Coat",
-            "Sandal",
-            "Shirt",
-            "Sneaker",
-            "Bag",
-            "Ankle boot",
-        ),
-    ),
-}
+__all__ = [  # the dataset facts live in aelib.catalog; they are re-exported here, where lessons look for them
+    "DATASETS", "FILES", "SPLITS", "DataError", "DatasetSpec", "Log", "check_split", "class_names", "data_root",
+    "export_csv", "fetch", "file_status", "info", "load", "md5_hex", "raw_dir", "read_verified", "spec",
+    "unavailable_message", "write_atomic",
+]  # fmt: skip
 
 
 class DataError(RuntimeError):
     """The data could not be had or is not what it should be; the message says how to fix it."""
-
-
-def spec(dataset: str | DatasetSpec) -> DatasetSpec:
-    """The :class:`DatasetSpec` of ``"mnist"`` or ``"fashion-mnist"``; a clear error for any other name."""
-    if isinstance(dataset, DatasetSpec):
-        return dataset
-    key = str(dataset).lower().replace("_", "-")
-    if key == "fashionmnist":
-        key = "fashion-mnist"
-    if key not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; valid names: {', '.join(DATASETS)}.")
-    return DATASETS[key]
-
-
-def check_split(split: str) -> str:
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS)}.")
-    return split
-
-
-def class_names(dataset: str) -> list[str]:
-    """Human-readable class names, index = label (Fashion-MNIST: 'T-shirt/top', …; MNIST: '0'…'9')."""
-    return list(spec(dataset).classes)
 
 
 def data_root() -> Path:
@@ -195,8 +109,6 @@ def fetch(
     (see :mod:`aelib.sources`); a file is written only after its MD5 matches. If some file is still missing after
     every source, :class:`DataError` names each source, why it failed, and how to place the files by hand.
     """
-    from aelib import sources as src  # sources imports this module: import here to keep the layering simple
-
     ds, folder = spec(dataset), raw_dir(dataset, root)
     status = file_status(ds, root)
     for name, state in status.items():

@@ -7,6 +7,12 @@ Images may be given as uint8 in 0–255 or float in [0, 1], torch tensors or num
 ``(N, 28, 28)``, ``(N, 1, 28, 28)`` or flat ``(N, 784)`` (what an MLP autoencoder outputs). They are always
 drawn in grey with the colour scale fixed to 0 (black) … 1 (white), so a faint reconstruction looks faint
 instead of being stretched to full contrast.
+
+Why this module is longer than ~400 lines: it is a catalogue of independent figure functions (each one screen,
+none calling another) that share the image conventions above, so that a learner finds every figure of the course
+in one place. The analysis behind a figure lives elsewhere (:mod:`aelib.latent`, :mod:`aelib.metrics`); the
+figures of a new lesson go at the end under their own heading. When it passes ~600 lines, split it into a package
+by topic (images, training curves, the code space) with this module's names re-exported.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from torchvision.utils import make_grid
 
@@ -428,4 +435,92 @@ def plot_error_map(original: ImageBatch, recon: ImageBatch, title: str | None = 
     _bare(axes[2])
     fig.colorbar(im, ax=axes[2], shrink=0.85)
     fig.suptitle(f"{title + ': ' if title else ''}MSE = {err.mean():.4f}")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The code space (the analysis is in aelib.latent; these draw what it returns)
+
+
+def plot_path(profile: Mapping[str, np.ndarray], title: str | None = None, far: float = 3.0) -> Figure:
+    """The decoded images along a path (top) over the distance from each point to the nearest test code (bottom),
+    from :func:`aelib.latent.path_profile`.
+
+    Points more than ``far`` typical distances from every code are framed in red: holes in the code space.
+    """
+    t, images, gap = profile["t"], profile["images"], profile["gap"]
+    n = len(t)
+    fig = plt.figure(figsize=(max(7.0, 0.85 * n), 3.6), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.5])
+    axes = top.subplots(1, n)
+    for i, ax in enumerate(np.atleast_1d(axes)):
+        ax.imshow(np.clip(images[i], 0, 1), **IMSHOW)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        hole = gap[i] > far
+        for spine in ax.spines.values():
+            spine.set_color("red" if hole else "black")
+            spine.set_linewidth(2.5 if hole else 0.8)
+        ax.set_title(f"t={t[i]:.2f}", fontsize=8, color="red" if hole else "black")
+    ax = bottom.subplots()
+    ax.plot(t, gap, marker="o", color="C0")
+    ax.axhline(far, color="red", linestyle="--", linewidth=1, label=f"{far:g}× typical: a hole")
+    ax.set_xlabel("t along the straight line from A (t=0) to B (t=1)")
+    ax.set_ylabel("distance to nearest\ntest code (× typical)")
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(0, max(float(gap.max()) * 1.15, far * 1.3))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_code_slice(slice_: Mapping[str, Any], far: float = 3.0) -> Figure:
+    """A 2-D slice through the code space (:func:`aelib.latent.code_slice`): what the decoder draws at each point,
+    and which test codes live there.
+
+    Left: the decoded ``n × n`` grid, drawn on the slice's own axes. Right: the test codes within the slab around
+    the slice, coloured by class, on the same axes. Grid points more than ``far`` typical distances from every
+    test code are framed / crossed in red: the decoder still paints something there, but no real image was ever
+    encoded nearby.
+    """
+    ranges, fixed, grid, gap = slice_["ranges"], slice_["fixed"], slice_["grid"], slice_["gap"]
+    codes, labels, near, class_names = slice_["codes"], slice_["labels"], slice_["in_slab"], slice_["class_names"]
+    i, j = slice_["dims"]
+    n = int(round(math.sqrt(len(grid))))
+    half_x, half_y = (ranges[i, 1] - ranges[i, 0]) / (2 * (n - 1)), (ranges[j, 1] - ranges[j, 0]) / (2 * (n - 1))
+    extent = (ranges[i, 0] - half_x, ranges[i, 1] + half_x, ranges[j, 0] - half_y, ranges[j, 1] + half_y)
+    tiles = np.clip(slice_["images"], 0, 1).reshape(n, n, 28, 28)
+    mosaic = np.concatenate([np.concatenate(list(row), axis=1) for row in tiles])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 6.2), layout="constrained")
+    square = (extent[1] - extent[0]) / (extent[3] - extent[2])  # data aspect that makes every tile square
+    left.imshow(mosaic, extent=extent, aspect=square, **IMSHOW)
+    cmap = plt.get_cmap("tab10")
+    for c in np.unique(labels):
+        pts = codes[near & (labels == c)]
+        name = class_names[c] if class_names is not None else str(c)
+        right.scatter(pts[:, i], pts[:, j], s=5, color=cmap(int(c) % 10), alpha=0.6, linewidths=0, label=name)
+    holes = gap > far
+    for x, y in grid[holes][:, [i, j]]:  # frame the tiles that lie in holes
+        left.add_patch(
+            Rectangle((x - half_x, y - half_y), 2 * half_x, 2 * half_y, fill=False, edgecolor="red", linewidth=1.2)
+        )
+    right.scatter(grid[holes, i], grid[holes, j], marker="x", s=40, color="red", linewidths=1.5,
+                  label=f"grid point > {far:g}× typical\ndistance from any code")  # fmt: skip
+    right.set_aspect(square)
+    for ax in (left, right):
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.set_xlabel(f"z{i + 1}")
+        ax.set_ylabel(f"z{j + 1}")
+    others = [d for d in range(codes.shape[1]) if d not in (i, j)]
+    fixed_text = ", ".join(f"z{d + 1} = {fixed[d]:.1f}" for d in others)
+    left.set_title(f"decoded {n}×{n} grid ({fixed_text})", fontsize=10)
+    right.set_title(f"test codes within the slab ({int(near.sum()):,} of {len(codes):,})", fontsize=10)
+    legend = fig.legend(*right.get_legend_handles_labels(), loc="outside right center", markerscale=2.5,
+                        frameon=False, fontsize=8)  # fmt: skip
+    for handle in legend.legend_handles:
+        handle.set_alpha(1.0)
+    fig.suptitle(f"{slice_['name']}: a slice through the code space")
     return fig

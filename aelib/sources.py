@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aelib.data import DatasetSpec, Log
+from aelib.catalog import DatasetSpec, Log
 from aelib.idx import encode_idx
 
 

@@ -11,6 +11,11 @@ batches (a ``DataLoader``) works too, at DataLoader speed, so lessons can compar
 
 Randomness is derived from ``(seed, epoch)`` alone (see :func:`_derive`), which makes a run repeatable and a
 resumed run bit-identical, on the CPU, to one that was never interrupted.
+
+Why this module is longer than ~400 lines: it is one idea, the training loop, and :func:`fit` (its arguments
+checked, the checkpoint decided, the epochs run, the history kept) with the private helpers of that loop. What a
+checkpoint holds and whether it is the same run is already in :mod:`aelib.checkpoint`; splitting the loop itself
+would make a reader follow one epoch across two files.
 """
 
 from __future__ import annotations

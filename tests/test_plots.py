@@ -353,3 +353,34 @@ def test_save_previews():
     for name, fig in figures.items():
         fig.savefig(PREVIEW / f"{name}.png", dpi=80)
         assert (PREVIEW / f"{name}.png").stat().st_size > 1000
+
+
+def test_plot_path_frames_the_points_in_holes_in_red():
+    t = np.linspace(0, 1, 5)
+    profile = {"t": t, "images": np.random.default_rng(0).random((5, 28, 28)), "gap": np.array([0, 1, 4, 5, 0.5])}
+    fig = plots.plot_path(profile, title="A → B", far=3.0)
+    tiles, curve = fig.axes[:5], fig.axes[5]
+    red = [ax.spines["top"].get_edgecolor()[:3] == (1.0, 0.0, 0.0) for ax in tiles]
+    assert red == [False, False, True, True, False]
+    np.testing.assert_allclose(curve.lines[0].get_ydata(), profile["gap"])
+    assert fig._suptitle.get_text() == "A → B"
+
+
+def test_plot_code_slice_draws_the_grid_and_crosses_the_holes():
+    n, k = 3, 3
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(50, k))
+    ranges = np.array([[-1.0, 1.0], [-1.0, 1.0], [-1.0, 1.0]])
+    grid = np.tile([0.0, 0.0, 0.0], (n * n, 1))
+    grid[:, 0], grid[:, 2] = np.tile([-1.0, 0.0, 1.0], n), np.repeat([1.0, 0.0, -1.0], n)
+    gap = np.array([0, 0, 5, 0, 0, 0, 4, 0, 0], dtype=float)  # two holes
+    slice_ = dict(name="tiny", dims=(0, 2), fixed=np.zeros(k), ranges=ranges, grid=grid,
+                  images=rng.random((n * n, 28, 28)), gap=gap, codes=codes, labels=rng.integers(0, 2, 50),
+                  class_names=["a", "b"], in_slab=np.abs(codes[:, 1]) < 0.2)  # fmt: skip
+    fig = plots.plot_code_slice(slice_, far=3.0)
+    left, right = fig.axes[:2]
+    assert left.images[0].get_array().shape == (n * 28, n * 28)
+    assert len(left.patches) == 2  # one red frame per hole
+    crosses = right.collections[-1].get_offsets()
+    np.testing.assert_allclose(np.asarray(crosses), grid[gap > 3][:, [0, 2]])
+    assert f"({int(slice_['in_slab'].sum()):,} of 50)" in right.get_title()
