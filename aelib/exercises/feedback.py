@@ -21,7 +21,7 @@ import functools
 import linecache
 import math
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from aelib import data
+from aelib.cpu import one_thread
 
 OK = "✓ Correct: "
 
@@ -108,31 +109,26 @@ def call(fn: Callable, *args: Any, shown: str | None = None, hint: str = "", **k
         )
 
 
-def check(fn: Callable) -> Callable:
-    """Decorate a check: it runs on one thread, from fixed seeds, without touching the notebook's global RNG or
-    thread count, and returns None."""
-
-    @functools.wraps(fn)
-    def check(*args: Any, **kwargs: Any) -> None:
-        __tracebackhide__ = True
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the checks' models are small: one thread is as fast, the same everywhere,
-        try:  # and immune to the slowdown of two threads on a busy machine
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
-                fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return check
-
-
 @contextmanager
-def quiet_rng():
+def quiet_rng() -> Iterator[None]:
     """Run a check's own randomness from fixed seeds without touching the notebook's global RNG."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         yield
+
+
+def check(fn: Callable) -> Callable:
+    """Decorate a check: it runs on one thread, from fixed seeds, without touching the notebook's global RNG or
+    thread count, and returns None. One thread: the checks' models are small, so it is as fast, the same
+    everywhere, and immune to the slowdown of two threads on a busy machine."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True
+        with one_thread(), quiet_rng():
+            fn(*args, **kwargs)
+
+    return run
 
 
 def as_int(value: Any, what: str) -> int:

@@ -18,7 +18,6 @@ from torch import nn
 
 from aelib import data, metrics, plots, recipes
 from aelib.baselines import LinearDenoiser
-from aelib.cpu import one_thread
 from aelib.latent import (
     Subject,
     blend_pixels,
@@ -257,8 +256,7 @@ def interpolation_explorer(
     @light
     def endpoints(_change=None) -> None:
         ia, ib = int(box_a.value), int(box_b.value)
-        with one_thread():
-            za, zb = encode_images(s.model, s.images[[ia, ib]], s.scale)
+        za, zb = encode_images(s.model, s.images[[ia, ib]], s.scale)
         state.update(ia=ia, ib=ib, za=za, zb=zb, A=s.image(ia), B=s.image(ib))
         w._show("a", state["A"], to_png(state["A"]))
         w._show("b", state["B"], to_png(state["B"]))
