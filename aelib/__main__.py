@@ -1,4 +1,4 @@
-"""Command line: ``python -m aelib data info|fetch|verify|csv``, ``course`` and ``bench``.
+"""Command line: ``python -m aelib data info|fetch|verify|csv``, ``course``, ``challenge`` and ``bench``.
 
 Thin on purpose: it parses arguments and calls the modules that do the work.
 """
@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_csv)
 
     top.add_parser("course", help="execute every lesson and render HTML to build/course/ (see course --help)")
+
+    from aelib import challenge
+
+    challenge.add_parser(top)
 
     b = top.add_parser("bench", help="trainer vs naive DataLoader loop, and FLOP/s vs sgemm")
     b.add_argument("--quick", action="store_true", help="fewer batches (a smoke run, not for the README)")

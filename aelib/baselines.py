@@ -3,6 +3,7 @@
 - :class:`PCA`: the best linear code of ``k`` numbers; PCA-k's test MSE is the bar a ``k``-d autoencoder must clear.
 - :class:`LinearDenoiser`: the best affine map from noisy to clean pixels, in closed form (ridge regression).
 - :func:`noisy_projection_mse`: PCA as a denoiser, projecting the noisy input onto the top-k components.
+- :func:`principal_angles`: how far apart two subspaces are (a linear autoencoder's against PCA's).
 
 Everything is computed in float64 on the CPU, in [0, 1] pixel units (``x / 255``). Noise is drawn exactly as
 :func:`aelib.metrics.reconstruct` draws it on the CPU (batches of 1000 from one seeded generator), so with the same
@@ -121,6 +122,23 @@ class PCA:
         z2 = (xc @ self.components.T).square().mean(0)  # (784,): mean squared coordinate per component
         left = xc.square().sum(1).mean() - torch.cat([z2.new_zeros(1), z2.cumsum(0)])
         return {k: left[k].item() / PIXELS for k in ks}
+
+
+def principal_angles(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The principal angles between the column spaces of ``a`` ``(D, k)`` and ``b`` ``(D, m)``, in degrees.
+
+    Returns ``min(k, m)`` angles, smallest first: 0° where the spaces share a direction, 90° where a direction of
+    one is orthogonal to all of the other. Computed in float64 from orthonormal bases (QR) of both, as the arc
+    cosines of the singular values of ``Qa^T Qb`` (Björck & Golub, 1973). The columns need not be orthonormal, only
+    independent: a linear autoencoder's decoder weight ``(784, k)`` can be compared with ``PCA.components[:k].T``.
+    """
+    if a.dim() != 2 or b.dim() != 2 or a.shape[0] != b.shape[0]:
+        raise ValueError(f"need two matrices (D, k) and (D, m) with the same D, got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}.")
+    qa, _ = torch.linalg.qr(a.detach().double().cpu())
+    qb, _ = torch.linalg.qr(b.detach().double().cpu())
+    cosines = torch.linalg.svdvals(qa.T @ qb).clamp(-1.0, 1.0)  # descending: the smallest angle first
+    return torch.rad2deg(torch.arccos(cosines))
 
 
 def noisy_projection_mse(

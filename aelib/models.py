@@ -119,6 +119,36 @@ def tanh_autoencoder() -> DenseAutoencoder:
     return DenseAutoencoder([784, 128, 64, 16, 3], output="tanh", activation="relu")
 
 
+def code_size_autoencoder(code_size: int) -> DenseAutoencoder:
+    """784-256-128-``code_size``, ReLU, linear code, sigmoid output: lesson 07's sweep over code sizes."""
+    return DenseAutoencoder([784, 256, 128, code_size], output="sigmoid", activation="relu")
+
+
+def linear_autoencoder(code_size: int = 10) -> DenseAutoencoder:
+    """784-``code_size``-784 with no activation at all: ``decode(encode(x)) = D (E x + b) + c``.
+
+    Trained with MSE, the best it can do is PCA with ``code_size`` components, and it finds PCA's subspace (the
+    column space of ``D``), not PCA's axes: any invertible mix of the code gives the same reconstructions.
+    """
+    return DenseAutoencoder([784, code_size], output="none")
+
+
+def shallow_autoencoder(code_size: int = 30) -> DenseAutoencoder:
+    """784-``code_size``-784: a linear encoder and a sigmoid decoder, the one nonlinearity at the output — close to
+    the "logistic PCA" of Hinton & Salakhutdinov (2006)."""
+    return DenseAutoencoder([784, code_size], output="sigmoid", activation="relu")
+
+
+def hinton2006_autoencoder() -> DenseAutoencoder:
+    """The deep MNIST autoencoder of Hinton & Salakhutdinov (Science, 2006): 784-1000-500-250-30.
+
+    Theirs had logistic hidden units, was pre-trained layer by layer as RBMs and fine-tuned with conjugate
+    gradients; ours uses ReLU between layers, a linear 30-number code and a sigmoid output, trained from random
+    weights with Adam — the modern recipe that made the pre-training unnecessary.
+    """
+    return DenseAutoencoder([784, 1000, 500, 250, 30], output="sigmoid", activation="relu")
+
+
 class SigmoidMLP(DenseAutoencoder):
     """The from-scratch MLP autoencoder of lesson 05, built from one ``layer_sizes`` list.
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -19,6 +20,8 @@ from torch import nn
 from aelib import data, models
 from aelib.checkpoint import CheckpointError, load_checkpoint, other_run, run_identity
 from aelib.train import History, fit
+
+FIT_SETTINGS = ("epochs", "batch_size", "lr", "schedule", "weight_decay", "loss", "scale", "noise_std")
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,19 @@ class Recipe:
     epochs: int
     batch_size: int
     lr: float = 1e-3
+    schedule: str = "constant"
     weight_decay: float = 0.0
     loss: str = "mse"
     scale: str = "unit"
     noise_std: float | None = None
     original_epochs: int | None = None
+    original_settings: tuple[tuple[str, object], ...] = ()  # other settings of the long run, e.g. (("lr", 2e-3),)
     note: str = ""
 
     def fit_kwargs(self) -> dict:
-        """The keyword arguments of :func:`aelib.train.fit` for this recipe."""
-        return dict(
+        """The keyword arguments of :func:`aelib.train.fit` for this recipe (``schedule`` only when not constant,
+        as ``fit`` records it)."""
+        kwargs = dict(
             epochs=self.epochs,
             batch_size=self.batch_size,
             lr=self.lr,
@@ -49,13 +55,15 @@ class Recipe:
             scale=self.scale,
             noise_std=self.noise_std,
         )
+        return kwargs if self.schedule == "constant" else {**kwargs, "schedule": self.schedule}
 
     def original(self) -> Recipe:
-        """The same recipe with the original tutorial's number of epochs (the long version)."""
-        return replace(self, epochs=self.original_epochs or self.epochs)
+        """The long version: the original tutorial's number of epochs (and ``original_settings``, if any)."""
+        return replace(self, epochs=self.original_epochs or self.epochs, **dict(self.original_settings))
 
     def __str__(self) -> str:
         extra = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+        extra += f", schedule={self.schedule}" if self.schedule != "constant" else ""
         noise = f", noise_std={self.noise_std}" if self.noise_std else ""
         original = f" (original: {self.original_epochs})" if self.original_epochs != self.epochs else ""
         return (
@@ -93,7 +101,43 @@ RELU_MLP = replace(
     SIGMOID_MLP, name="relu_mlp", model=lambda: models.SigmoidMLP(activation="relu"),
     note="the same MLP with ReLU hidden layers and a linear code (only the output keeps its sigmoid).",
 )
-RECIPES = {r.name: r for r in (DEEP_MNIST, FASHION_3D, TANH_MNIST, CONV_DENOISER, UNET_DENOISER, SIGMOID_MLP, RELU_MLP)}
+
+# Lesson 07: how many numbers does a digit need? Every model trains within the lesson's few minutes on 2 cores;
+# the one-cycle schedule (a warm-up to a high peak, then a long fall) gets the most out of three or four epochs.
+CODE_SIZES = (2, 4, 8, 16, 32, 64)
+
+
+def _code_size_recipe(k: int) -> Recipe:
+    return Recipe(
+        f"code_size_{k}", partial(models.code_size_autoencoder, k), "mnist", epochs=3, batch_size=256, lr=6e-3,
+        schedule="onecycle", note=f"784-256-128-{k}, ReLU, sigmoid output: one point of the code-size sweep.",
+    )
+
+
+CODE_SIZE_SWEEP = {k: _code_size_recipe(k) for k in CODE_SIZES}
+LINEAR_10 = Recipe(
+    "linear_10", partial(models.linear_autoencoder, 10), "mnist", epochs=5, batch_size=256, lr=1e-2,
+    schedule="onecycle", note="784-10-784 with no activation: the autoencoder that can only be PCA.",
+)
+SHALLOW_30 = Recipe(
+    "shallow_30", partial(models.shallow_autoencoder, 30), "mnist", epochs=30, batch_size=256, lr=3e-3,
+    schedule="onecycle", original_epochs=80,
+    note="784-30-784, linear code, sigmoid output: converged in 30 epochs (about 30 s); original() gives it the "
+    "deep model's training time (80 epochs).",
+)
+HINTON_2006 = Recipe(
+    "hinton2006", models.hinton2006_autoencoder, "mnist", epochs=4, batch_size=128, lr=1e-3,
+    original_epochs=75, original_settings=(("lr", 2e-3), ("schedule", "onecycle")),
+    note="784-1000-500-250-30, ReLU, linear code, sigmoid output (Hinton & Salakhutdinov, 2006). The long run "
+    "(`python -m aelib challenge hinton2006`): 75 epochs, one-cycle to lr 2e-3, about 28 minutes on 2 cores.",
+)
+RECIPES = {
+    r.name: r
+    for r in (
+        DEEP_MNIST, FASHION_3D, TANH_MNIST, CONV_DENOISER, UNET_DENOISER, SIGMOID_MLP, RELU_MLP,
+        *CODE_SIZE_SWEEP.values(), LINEAR_10, SHALLOW_30, HINTON_2006,
+    )
+}
 
 
 def checkpoint_dir() -> Path:
@@ -145,7 +189,7 @@ class _Run:
 def _run(recipe: Recipe, seed: int, images: torch.Tensor | None, overrides: dict) -> _Run:
     # Overrides of the recipe's fit settings make another run; the rest (val, watch, progress, device, …) only
     # change what a run shows or records.
-    settings = {k: v for k, v in overrides.items() if k in recipe.fit_kwargs()}
+    settings = {k: v for k, v in overrides.items() if k in FIT_SETTINGS}
     return _Run(replace(recipe, **settings), seed, images)
 
 

@@ -1,5 +1,5 @@
-"""How long one update of each lesson-06 widget takes in the kernel: set a control's ``.value``, time until the
-observers have run (they run synchronously inside the assignment), median over ``--repeat`` updates.
+"""How long one update of each lesson-06 and lesson-07 widget takes in the kernel: set a control's ``.value``, time
+until the observers have run (they run synchronously inside the assignment), median over ``--repeat`` updates.
 
     .venv/bin/python benchmarks/widget_latency.py              # the course's trained models (load_or_train)
     .venv/bin/python benchmarks/widget_latency.py --untrained  # same architectures, untrained: no checkpoints needed
@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> None:
     explorer10 = wd.latent_explorer(deep)
     interp = wd.interpolation_explorer(deep)
     lab = wd.denoising_lab(denoisers(args.untrained))
+    if args.untrained:
+        torch.manual_seed(0)
+        sizes = wd.code_size_explorer({k: r.model().eval() for k, r in recipes.CODE_SIZE_SWEEP.items()})
+    else:
+        sizes = wd.code_size_explorer()
 
     rows = [
         ("reconstruction browser: test image slider", browser.controls["index"]),
@@ -93,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
         ("interpolation: new image A (re-encode, path strip)", interp.controls["a"]),
         ("denoising lab: sigma slider", lab.controls["sigma"]),
         ("denoising lab: test image slider", lab.controls["index"]),
+        ("code size explorer: test image slider", sizes.controls["index"]),
+        ("code size explorer: k slider", sizes.controls["k"]),
     ]
     print(f"torch threads {torch.get_num_threads()}, {args.repeat} updates each, models "
           f"{'untrained' if args.untrained else 'trained (load_or_train)'}")  # fmt: skip
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, control in rows:
         if name.startswith("interpolation: new image"):
             values = list(range(10, 10 + args.repeat))
+        elif name.endswith("k slider"):
+            values = [k for k in control.options if k != control.value] + [control.value]
         else:
             values = sweep(control, args.repeat)
         med, p90 = time_updates(control, values, args.repeat)

@@ -127,3 +127,19 @@ def test_denoising_baselines_on_mnist(mnist_pca, mnist):
     result = evaluate(linear, test, noise_std=0.5)
     assert within(result["mse"], 0.0175), result
     assert result["psnr"] == pytest.approx(17.6, abs=0.1)
+
+
+def test_principal_angles_of_known_subspaces():
+    from aelib.baselines import principal_angles
+
+    e = torch.eye(5, dtype=torch.float64)
+    assert principal_angles(e[:, :2], e[:, :2]).tolist() == pytest.approx([0.0, 0.0], abs=1e-6)
+    assert principal_angles(e[:, :2], e[:, 2:4]).tolist() == pytest.approx([90.0, 90.0])
+    t = torch.deg2rad(torch.tensor(30.0, dtype=torch.float64))
+    b = torch.stack([e[:, 0], torch.cos(t) * e[:, 1] + torch.sin(t) * e[:, 2]], 1)
+    assert principal_angles(e[:, :2], b).tolist() == pytest.approx([0.0, 30.0], abs=1e-6)
+    mixed = e[:, :2] @ torch.tensor([[2.0, 1.0], [0.5, 3.0]], dtype=torch.float64)  # the same plane, another basis
+    assert principal_angles(mixed, b).tolist() == pytest.approx([0.0, 30.0], abs=1e-6)
+    assert len(principal_angles(e[:, :3], e[:, :1])) == 1  # min(k, m) angles
+    with pytest.raises(ValueError, match=r"same D"):
+        principal_angles(torch.zeros(5, 2), torch.zeros(4, 2))

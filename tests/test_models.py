@@ -9,10 +9,14 @@ from aelib.models import (
     DenseAutoencoder,
     SigmoidMLP,
     UNetDenoiser,
+    code_size_autoencoder,
     count_parameters,
     deep_autoencoder,
     fashion_autoencoder,
+    hinton2006_autoencoder,
     layer_shapes,
+    linear_autoencoder,
+    shallow_autoencoder,
     tanh_autoencoder,
 )
 
@@ -20,6 +24,10 @@ DENSE_FACTORIES = {
     "deep": (deep_autoencoder, (784, 256, 128, 64, 10), "sigmoid"),
     "fashion": (fashion_autoencoder, (784, 128, 64, 12, 3), "sigmoid"),
     "tanh": (tanh_autoencoder, (784, 128, 64, 16, 3), "tanh"),
+    "code_size_8": (lambda: code_size_autoencoder(8), (784, 256, 128, 8), "sigmoid"),
+    "shallow": (shallow_autoencoder, (784, 30), "sigmoid"),
+    "hinton2006": (hinton2006_autoencoder, (784, 1000, 500, 250, 30), "sigmoid"),
+    "linear": (linear_autoencoder, (784, 10), "none"),
 }
 ALL_MODELS = {
     "deep": deep_autoencoder,
@@ -29,6 +37,8 @@ ALL_MODELS = {
     "relu_mlp": lambda: SigmoidMLP(activation="relu"),
     "conv": ConvDenoiser,
     "unet": lambda: UNetDenoiser(channels=4),
+    "linear": linear_autoencoder,
+    "shallow": shallow_autoencoder,
 }
 
 
@@ -211,3 +221,13 @@ def test_a_few_training_steps_lower_the_loss(name, one_thread):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_the_linear_autoencoder_has_no_activation_anywhere():
+    model = linear_autoencoder(6)
+    assert [type(m) for m in model.modules() if not list(m.children())] == [nn.Linear, nn.Identity, nn.Linear,
+                                                                             nn.Identity]
+    x = images(3)
+    with torch.no_grad():  # affine: the reconstruction of a mix is the mix of the reconstructions
+        mix = model(0.25 * x[:1] + 0.75 * x[1:2])
+        assert torch.allclose(mix, 0.25 * model(x[:1]) + 0.75 * model(x[1:2]), atol=1e-5)

@@ -384,3 +384,41 @@ def test_plot_code_slice_draws_the_grid_and_crosses_the_holes():
     crosses = right.collections[-1].get_offsets()
     np.testing.assert_allclose(np.asarray(crosses), grid[gap > 3][:, [0, 2]])
     assert f"({int(slice_['in_slab'].sum()):,} of 50)" in right.get_title()
+
+
+def test_plot_code_size_sweep_draws_both_curves_and_the_ratio():
+    pca = {k: 0.06 / k**0.5 for k in range(1, 101)}
+    ae = {2: 0.03, 8: 0.018, 64: 0.0072}
+    fig = plots.plot_code_size_sweep(pca, ae, title="sweep")
+    curves, ratio = fig.axes
+    assert curves.get_xscale() == curves.get_yscale() == "log" and ratio.get_xscale() == "log"
+    np.testing.assert_allclose(curves.lines[0].get_xdata(), range(1, 101))
+    np.testing.assert_allclose(curves.lines[1].get_ydata(), [0.03, 0.018, 0.0072])
+    np.testing.assert_allclose(ratio.lines[0].get_ydata(), [ae[k] / pca[k] for k in (2, 8, 64)])
+    assert [t.get_text() for t in ratio.texts] == [f"{ae[k] / pca[k]:.2f}" for k in (2, 8, 64)]
+    with pytest.raises(ValueError, match=r"missing for the code sizes \[128\]"):
+        plots.plot_code_size_sweep(pca, {128: 0.001})
+    with pytest.raises(ValueError, match="ae_mse is empty"):
+        plots.plot_code_size_sweep(pca, {})
+
+
+def test_plot_principal_angles_bars_and_median():
+    fig = plots.plot_principal_angles([0.5, 1.0, 2.0, 12.0])
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == [0.5, 1.0, 2.0, 12.0]
+    assert "median 1.5°" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="non-empty 1-d"):
+        plots.plot_principal_angles([])
+
+
+def test_plot_scores_and_challenge_curve():
+    fig = plots.plot_scores({"ours": 5.0}, {"paper": 3.0, "PCA": 13.87}, unit="SSE")
+    ax = fig.axes[0]
+    assert [p.get_width() for p in ax.patches] == [5.0, 3.0, 13.87]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ours", "paper", "PCA"]
+    fig = plots.plot_challenge([1, 2, 3], [20.0, 9.0, 4.5], target=3.0, reference={"PCA": 13.87})
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and [line.get_ydata()[0] for line in ax.lines[1:]] == [3.0, 13.87]
+    assert any("best 4.50" in t.get_text() for t in ax.texts)
+    with pytest.raises(ValueError, match="one length"):
+        plots.plot_challenge([1, 2], [3.0], target=3.0)

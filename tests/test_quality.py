@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from aelib import bench, data, metrics, models, recipes, train
-from aelib.baselines import PCA, LinearDenoiser
+from aelib.baselines import PCA, LinearDenoiser, principal_angles
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -135,3 +135,27 @@ def test_seeded_training_is_reproducible(tmp_path, monkeypatch):
     assert runs[0][1].train_loss == runs[1][1].train_loss
     for a, b in zip(runs[0][0].state_dict().values(), runs[1][0].state_dict().values(), strict=True):
         assert torch.equal(a, b)
+
+
+# Lesson 07: the code-size sweep, the linear autoencoder and the deep 30-number model (issue 12's quality lines).
+@pytest.mark.parametrize("k", [k for k in recipes.CODE_SIZES if k <= 16])
+def test_code_size_sweep_beats_pca_by_a_fifth_up_to_16_numbers(k, pca, score):
+    mse = score(recipes.CODE_SIZE_SWEEP[k])
+    pca_mse = pca["mnist"].mse(data.load("mnist", "test")[0], k)
+    assert mse <= 0.8 * pca_mse, f"k={k}: autoencoder {mse:.5f} is {mse / pca_mse:.0%} of PCA-{k} {pca_mse:.5f}"
+
+
+def test_linear_autoencoder_finds_pca_10s_subspace(pca, fast_path, tmp_path, monkeypatch):
+    model = lesson_model(recipes.LINEAR_10, fast_path, tmp_path, monkeypatch)
+    test_images, _ = data.load("mnist", "test")
+    mse, pca_mse = metrics.evaluate(model, test_images)["mse"], pca["mnist"].mse(test_images, 10)
+    assert mse <= 1.03 * pca_mse, f"linear AE {mse:.5f} vs PCA-10 {pca_mse:.5f}"
+    angles = principal_angles(model.decoder[0].weight, pca["mnist"].components[:10].T)
+    assert angles.quantile(0.5) < 10, angles  # the median (numpy's: the mean of the middle two)
+
+
+def test_deep_30_number_model_beats_pca_30_in_the_papers_units(pca, score):
+    sse = score(recipes.HINTON_2006) * 784
+    pca_sse = pca["mnist"].mse(data.load("mnist", "test")[0], 30) * 784
+    assert pca_sse == pytest.approx(13.87, abs=0.005)  # the paper's PCA figure, reproduced
+    assert sse < pca_sse, f"deep 30-d model: test SSE per image {sse:.2f}, PCA-30 {pca_sse:.2f}"

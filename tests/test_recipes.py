@@ -147,3 +147,18 @@ def test_load_or_train_retrains_on_any_exception_from_reading(tiny, epochs_run, 
     recipes.load_or_train(tiny)
     assert "could not be used: KeyError: 'something nobody listed'; training tiny again." in capsys.readouterr().out
     assert len(epochs_run) == 2
+
+
+def test_lesson_07s_recipes():
+    assert list(recipes.CODE_SIZE_SWEEP) == list(recipes.CODE_SIZES) == [2, 4, 8, 16, 32, 64]
+    for k, recipe in recipes.CODE_SIZE_SWEEP.items():
+        assert recipes.RECIPES[recipe.name] is recipe and recipe.model().code_size == k
+        assert recipe.fit_kwargs()["schedule"] == "onecycle"
+        assert recipes.checkpoint_path(recipe).name == f"code_size_{k}.pt"  # the lesson's own run
+    assert recipes.LINEAR_10.model().output == "none" and recipes.SHALLOW_30.model().sizes == (784, 30)
+    assert "schedule" not in recipes.HINTON_2006.fit_kwargs()  # a constant rate for the lesson's 4 epochs
+    long = recipes.HINTON_2006.original()
+    assert long.fit_kwargs()["schedule"] == "onecycle" and long.epochs == 75
+    assert recipes.checkpoint_path(long).name.startswith("hinton2006-")  # never the lesson's file
+    assert "schedule=onecycle" in str(long)
+    assert recipes.SHALLOW_30.original().epochs > recipes.SHALLOW_30.epochs

@@ -1,11 +1,15 @@
-"""Interactive widgets for the latent-space lab (lesson 06): look inside trained autoencoders with sliders.
+"""Interactive widgets of the course: look inside trained autoencoders with sliders.
 
-Four widgets, each a function that returns an ``ipywidgets`` box (a :class:`LabWidget`)::
+Five widgets, each a function that returns an ``ipywidgets`` box (a :class:`LabWidget`); lesson 06 has four::
 
     reconstruction_browser()   a slider over test images: original | reconstruction | squared error, with MSE
     latent_explorer()          one slider per code dimension, the decoded point, the cloud of test codes around it
     interpolation_explorer()   walk the straight line between two images' codes, next to the pixel blend
     denoising_lab()            a noise level σ and an image: noisy | conv | U-Net | linear | clean, with PSNR
+
+and lesson 07 one::
+
+    code_size_explorer()       a code size k and an image: original | autoencoder-k | PCA-k, with each MSE
 
 This package holds the explorers and what draws them: :mod:`aelib.widgets.base` the pieces every explorer is
 built from, ``aelib/widgets/lessonNN.py`` the explorers of lesson NN (all re-exported here). What they compute
@@ -34,15 +38,18 @@ from aelib.widgets.lesson06 import (
     linear_denoiser,
     reconstruction_browser,
 )
+from aelib.widgets.lesson07 import code_size_explorer, mnist_pca
 
 __all__ = [
     "BROWSER_CHOICES",
     "CodeScatter",
     "LabWidget",
+    "code_size_explorer",
     "denoising_lab",
     "interpolation_explorer",
     "latent_explorer",
     "linear_denoiser",
+    "mnist_pca",
     "reconstruction_browser",
     "to_png",
 ]

@@ -11,8 +11,9 @@ instead of being stretched to full contrast.
 Why this module is longer than ~400 lines: it is a catalogue of independent figure functions (each one screen,
 none calling another) that share the image conventions above, so that a learner finds every figure of the course
 in one place. The analysis behind a figure lives elsewhere (:mod:`aelib.latent`, :mod:`aelib.metrics`); the
-figures of a new lesson go at the end under their own heading. When it passes ~600 lines, split it into a package
-by topic (images, training curves, the code space) with this module's names re-exported.
+figures of a new lesson go in a module of this package of their own (lesson 07's: :mod:`aelib.plots.code_size`),
+re-exported at the end of this file. When this file passes ~600 lines, move its topics (images, training curves,
+the code space) out the same way.
 """
 
 from __future__ import annotations
@@ -524,3 +525,12 @@ def plot_code_slice(slice_: Mapping[str, Any], far: float = 3.0) -> Figure:
         handle.set_alpha(1.0)
     fig.suptitle(f"{slice_['name']}: a slice through the code space")
     return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Lesson 07: code sizes, subspaces, scores against a paper (a module of their own; re-exported here)
+
+from aelib.plots.code_size import plot_challenge as plot_challenge  # noqa: E402
+from aelib.plots.code_size import plot_code_size_sweep as plot_code_size_sweep  # noqa: E402
+from aelib.plots.code_size import plot_principal_angles as plot_principal_angles  # noqa: E402
+from aelib.plots.code_size import plot_scores as plot_scores  # noqa: E402
