@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -124,6 +125,12 @@ def run(
     elif resume:
         say(f"{path}: nothing to resume yet; starting the run.")
     budget = minutes * 60
+    if result.epochs and spent >= budget:
+        result.stopped = "time"
+        say(f"{path}: the run has used {spent / 60:.1f} of its {minutes:g} minutes already; pass a larger "
+            "--minutes to train it further.")
+        say(result.summary())
+        return result
 
     def after_epoch(stats: EpochStats, model: nn.Module) -> bool:
         nonlocal spent
@@ -196,6 +203,10 @@ def main(args: argparse.Namespace) -> int:
         path = Path(args.checkpoint) if args.checkpoint else recipes.checkpoint_path(recipe)
         print(f"wrote {plot(_records(path), args.plot)}")
         return 0
-    run(recipe, target, minutes=args.minutes, checkpoint=args.checkpoint, resume=args.resume,
-        restart=args.restart)
+    try:
+        run(recipe, target, minutes=args.minutes, checkpoint=args.checkpoint, resume=args.resume,
+            restart=args.restart)
+    except FileExistsError as err:  # a run is there already: say how to continue or replace it, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0  # a run that ends without passing 3.00 is a result, not an error

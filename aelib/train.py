@@ -45,6 +45,7 @@ from aelib.checkpoint import (
     save_checkpoint,
 )
 from aelib.cpu import flush_denormals
+from aelib.schedule import SCHEDULES, learning_rate
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
 __all__ = [
@@ -67,7 +68,6 @@ LOSSES: dict[str, LossFn] = {
     "half_mse": lambda recon, target: 0.5 * F.mse_loss(recon, target),  # lesson 05: 0.5 cancels the 2 of d/dx
     "bce": F.binary_cross_entropy,  # pixels as probabilities: needs a sigmoid output and scale="unit"
 }
-SCHEDULES = ("constant", "onecycle")
 SHUFFLE, NOISE, MODEL_RNG = 0, 1, 2  # random streams of an epoch; epoch 0 holds the run-wide ones
 VAL_SPLIT, VAL_NOISE = 0, 1  # streams of epoch 0
 
@@ -151,31 +151,6 @@ def _derive(seed: int, epoch: int, stream: int) -> int:
 
 def _generator(seed: int, epoch: int, stream: int, device: torch.device | str) -> torch.Generator:
     return torch.Generator(device).manual_seed(_derive(seed, epoch, stream))
-
-
-def learning_rate(schedule: str, lr: float, step: int, total_steps: int) -> float:
-    """The learning rate of optimizer step ``step`` (0-based) out of ``total_steps`` under ``schedule``.
-
-    ``"constant"``: ``lr`` throughout. ``"onecycle"`` (Smith & Topin, 2018; the shape of torch's ``OneCycleLR``
-    with its defaults): a cosine rise from ``lr / 25`` to ``lr`` over the first 30 % of the steps, then a cosine
-    fall to ``lr / 25 / 10⁴``. A short warm-up lets a high peak rate through without diverging, the long fall
-    settles the weights; the rate depends on the step alone, so a resumed run follows the same curve.
-    """
-    if schedule == "constant":
-        return lr
-    if schedule != "onecycle":
-        raise ValueError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}.")
-    if not 0 <= step < total_steps:
-        raise ValueError(f"step must be in [0, {total_steps}), got {step}.")
-    start, low = lr / 25, lr / 25 / 1e4
-    rise = max(1, round(0.3 * total_steps) - 1)  # steps 0 … rise go up, the rest down (OneCycleLR's split)
-
-    def cos_between(a: float, b: float, frac: float) -> float:
-        return b + (a - b) * (1 + math.cos(math.pi * frac)) / 2
-
-    if step <= rise:
-        return cos_between(start, lr, step / rise)
-    return cos_between(lr, low, (step - rise) / max(1, total_steps - 1 - rise))
 
 
 def _prepare(images: torch.Tensor, scale: str, device: torch.device, fmt: torch.memory_format) -> torch.Tensor:

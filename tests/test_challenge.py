@@ -67,6 +67,8 @@ def test_never_replaces_a_run_unasked_and_resumes_it_exactly(run, tmp_path):
     assert [e.test_sse for e in resumed.epochs] == [e.test_sse for e in straight.epochs]
     a, b = (load_checkpoint(p)["model"] for p in (run.path, tmp_path / "straight.pt"))
     assert all(torch.equal(a[k], b[k]) for k in a)
+    spent = run(resume=True, minutes=1e-6)  # its budget used up already: nothing is trained
+    assert spent.stopped == "time" and len(spent.epochs) == 3 and "pass a larger --minutes" in run.lines[-2]
     restarted = run(restart=True, target=1e6)
     assert len(restarted.epochs) == 1 and load_checkpoint(run.path)["epoch"] == 1
     with pytest.raises(ValueError, match="choose one"):
@@ -92,3 +94,11 @@ def test_the_saved_figures_are_drawn_to_a_png(run, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(FileNotFoundError, match="run the challenge first"):
         challenge.plot(tmp_path / "none.json", tmp_path / "x.png")
+
+
+def test_the_command_refuses_an_existing_run_in_one_line(tmp_path, monkeypatch, capsys):
+    ckpt = tmp_path / "run.pt"
+    monkeypatch.setattr(challenge, "run", lambda *a, **k: (_ for _ in ()).throw(FileExistsError(f"{ckpt} exists")))
+    args = build_parser().parse_args(["challenge", "hinton2006", "--checkpoint", str(ckpt)])
+    assert challenge.main(args) == 2
+    assert capsys.readouterr().err == f"error: {ckpt} exists\n"

@@ -1,5 +1,5 @@
-"""aelib.train's learning-rate schedules and the on_epoch hook: the one-cycle curve, exact resume under a schedule,
-what the run's identity records, and stopping a run from the hook."""
+"""aelib.schedule (learning-rate schedules) as fit uses them, and fit's on_epoch hook: the one-cycle curve, exact
+resume under a schedule, what the run's identity records, and stopping a run from the hook."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from aelib.checkpoint import load_checkpoint
-from aelib.train import fit, learning_rate
+from aelib.schedule import learning_rate
+from aelib.train import fit
 from tests.test_train import FAST, blobs, make, same_weights
 
 
