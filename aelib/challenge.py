@@ -32,7 +32,7 @@ from aelib.data import write_atomic
 from aelib.train import EpochStats
 
 PAPER_SSE = {"deep autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}  # Science 2006, Fig. 2, MNIST test
-CHALLENGES = {"hinton2006": ("HINTON_2006", PAPER_SSE["deep autoencoder"])}
+CHALLENGES = {"hinton2006": (recipes.HINTON_2006, PAPER_SSE["deep autoencoder"])}  # name → (recipe, target)
 
 
 @dataclass
@@ -197,8 +197,8 @@ def add_parser(top: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    recipe_name, target = CHALLENGES[args.name]
-    recipe = getattr(recipes, recipe_name).original()
+    lesson_recipe, target = CHALLENGES[args.name]
+    recipe = lesson_recipe.original()
     if args.plot:
         path = Path(args.checkpoint) if args.checkpoint else recipes.checkpoint_path(recipe)
         print(f"wrote {plot(_records(path), args.plot)}")
