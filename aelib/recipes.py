@@ -103,13 +103,13 @@ RELU_MLP = replace(
 )
 
 # Lesson 07: how many numbers does a digit need? Every model trains within the lesson's few minutes on 2 cores;
-# the one-cycle schedule (a warm-up to a high peak, then a long fall) gets the most out of three or four epochs.
+# the one-cycle schedule (a warm-up to a high peak, then a long fall) gets the most out of two epochs.
 CODE_SIZES = (2, 4, 8, 16, 32, 64)
 
 
 def _code_size_recipe(k: int) -> Recipe:
     return Recipe(
-        f"code_size_{k}", partial(models.code_size_autoencoder, k), "mnist", epochs=3, batch_size=256, lr=6e-3,
+        f"code_size_{k}", partial(models.code_size_autoencoder, k), "mnist", epochs=2, batch_size=128, lr=6e-3,
         schedule="onecycle", note=f"784-256-128-{k}, ReLU, sigmoid output: one point of the code-size sweep.",
     )
 
@@ -120,13 +120,13 @@ LINEAR_10 = Recipe(
     schedule="onecycle", note="784-10-784 with no activation: the autoencoder that can only be PCA.",
 )
 SHALLOW_30 = Recipe(
-    "shallow_30", partial(models.shallow_autoencoder, 30), "mnist", epochs=30, batch_size=256, lr=3e-3,
-    schedule="onecycle", original_epochs=80,
-    note="784-30-784, linear code, sigmoid output: converged in 30 epochs (about 30 s); original() gives it the "
-    "deep model's training time (80 epochs).",
+    "shallow_30", partial(models.shallow_autoencoder, 30), "mnist", epochs=20, batch_size=256, lr=3e-3,
+    schedule="onecycle", original_epochs=60,
+    note="784-30-784, linear code, sigmoid output: nearly converged in 20 epochs (about 10 s); original() gives "
+    "it the deep model's training time (60 epochs).",
 )
 HINTON_2006 = Recipe(
-    "hinton2006", models.hinton2006_autoencoder, "mnist", epochs=4, batch_size=128, lr=1e-3,
+    "hinton2006", models.hinton2006_autoencoder, "mnist", epochs=3, batch_size=128, lr=1e-3,
     original_epochs=75, original_settings=(("lr", 2e-3), ("schedule", "onecycle")),
     note="784-1000-500-250-30, ReLU, linear code, sigmoid output (Hinton & Salakhutdinov, 2006). The long run "
     "(`python -m aelib challenge hinton2006`): 75 epochs, one-cycle to lr 2e-3, about 28 minutes on 2 cores.",

@@ -156,7 +156,7 @@ def test_lesson_07s_recipes():
         assert recipe.fit_kwargs()["schedule"] == "onecycle"
         assert recipes.checkpoint_path(recipe).name == f"code_size_{k}.pt"  # the lesson's own run
     assert recipes.LINEAR_10.model().output == "none" and recipes.SHALLOW_30.model().sizes == (784, 30)
-    assert "schedule" not in recipes.HINTON_2006.fit_kwargs()  # a constant rate for the lesson's 4 epochs
+    assert "schedule" not in recipes.HINTON_2006.fit_kwargs()  # a constant rate for the lesson's 3 epochs
     long = recipes.HINTON_2006.original()
     assert long.fit_kwargs()["schedule"] == "onecycle" and long.epochs == 75
     assert recipes.checkpoint_path(long).name.startswith("hinton2006-")  # never the lesson's file
