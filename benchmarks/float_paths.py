@@ -42,6 +42,9 @@ PATHS = {
     # lesson that trains, three of them (03, 04, 06) more than any other path, at 1.3x the default's time (all:
     # 1.85x): `make test`'s second nbval pass.
     "aten": {"ATEN_CPU_CAPABILITY": "default"},
+    # On an AVX-512 CPU: every library held to its AVX2 kernels — what an AVX2-only CPU (Zen 1, older Xeons) runs.
+    # (On an AVX2-only CPU it is the default path.)
+    "avx2": {"MKL_ENABLE_INSTRUCTIONS": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
     # oneDNN (the convolutions) limited to SSE4.1 kernels.
     "onednn": {"ONEDNN_MAX_CPU_ISA": "SSE41"},
     # all of them at once. (Lesson 04 at 2.2x the default's time: oneDNN's SSE4.1 and AVX convolutions are both slow.)
