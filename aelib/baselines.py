@@ -3,7 +3,8 @@
 - :class:`PCA`: the best linear code of ``k`` numbers; PCA-k's test MSE is the bar a ``k``-d autoencoder must clear.
 - :class:`LinearDenoiser`: the best affine map from noisy to clean pixels, in closed form (ridge regression).
 - :func:`noisy_projection_mse`: PCA as a denoiser, projecting the noisy input onto the top-k components.
-- :func:`principal_angles`: how far apart two subspaces are (a linear autoencoder's against PCA's).
+- :func:`principal_angles`: how far apart two subspaces are (a linear autoencoder's against PCA's);
+  :func:`axis_angles`: how far each column of one basis is from the nearest axis of another.
 
 Everything is computed in float64 on the CPU, in [0, 1] pixel units (``x / 255``). Noise is drawn exactly as
 :func:`aelib.metrics.reconstruct` draws it on the CPU (batches of 1000 from one seeded generator), so with the same
@@ -139,6 +140,21 @@ def principal_angles(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     qb, _ = torch.linalg.qr(b.detach().double().cpu())
     cosines = torch.linalg.svdvals(qa.T @ qb).clamp(-1.0, 1.0)  # descending: the smallest angle first
     return torch.rad2deg(torch.arccos(cosines))
+
+
+def axis_angles(a: torch.Tensor, axes: torch.Tensor) -> torch.Tensor:
+    """For each column of ``a`` ``(D, k)``, the angle in degrees to the nearest of the directions ``axes`` ``(D, m)``
+    (sign ignored: a direction and its negative are the same axis). Returns ``(k,)``, float64.
+
+    Where :func:`principal_angles` compares the subspaces, this compares the bases: a linear autoencoder's decoder
+    columns span PCA's subspace (principal angles near 0°) yet each lies far from every principal axis.
+    """
+    if a.dim() != 2 or axes.dim() != 2 or a.shape[0] != axes.shape[0]:
+        raise ValueError(f"need two matrices (D, k) and (D, m) with the same D, got {tuple(a.shape)} and "
+                         f"{tuple(axes.shape)}.")
+    unit = torch.nn.functional.normalize
+    cosines = unit(a.detach().double().cpu(), dim=0).T @ unit(axes.detach().double().cpu(), dim=0)
+    return torch.rad2deg(torch.arccos(cosines.abs().max(1).values.clamp(max=1.0)))
 
 
 def noisy_projection_mse(

@@ -143,3 +143,16 @@ def test_principal_angles_of_known_subspaces():
     assert len(principal_angles(e[:, :3], e[:, :1])) == 1  # min(k, m) angles
     with pytest.raises(ValueError, match=r"same D"):
         principal_angles(torch.zeros(5, 2), torch.zeros(4, 2))
+
+
+def test_axis_angles_measure_each_column_against_its_nearest_axis():
+    from aelib.baselines import axis_angles, principal_angles
+
+    e = torch.eye(4, dtype=torch.float64)
+    assert axis_angles(-3 * e[:, :2], e[:, :2]).tolist() == pytest.approx([0.0, 0.0], abs=1e-6)  # sign, scale
+    diagonal = (e[:, 0] + e[:, 1]).unsqueeze(1)  # 45° from both axes of the plane it lies in
+    assert axis_angles(diagonal, e[:, :2]).tolist() == pytest.approx([45.0])
+    assert principal_angles(diagonal, e[:, :2]).tolist() == pytest.approx([0.0], abs=1e-5)  # yet in the subspace
+    assert axis_angles(e[:, :1], e[:, 1:]).tolist() == pytest.approx([90.0])
+    with pytest.raises(ValueError, match=r"same D"):
+        axis_angles(torch.zeros(5, 2), torch.zeros(4, 2))

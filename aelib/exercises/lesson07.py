@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from aelib.baselines import principal_angles
+from aelib.baselines import axis_angles, principal_angles
 from aelib.exercises.feedback import as_array, as_float, call, check, choice, fail, ok
 
 __all__ = ["check_principal_angles", "check_pca_mse_prediction", "check_linear_autoencoder_claim"]
@@ -118,8 +118,7 @@ def check_linear_autoencoder_claim(claim: Callable, decoder: torch.Tensor | None
         return
     d, c = torch.as_tensor(decoder).double(), torch.as_tensor(components).double()
     angles = principal_angles(d, c.T)
-    columns = torch.nn.functional.normalize(d, dim=0).T @ torch.nn.functional.normalize(c, dim=1).T
-    best_match = torch.rad2deg(torch.arccos(columns.abs().max(1).values.clamp(max=1.0)))
+    best_match = axis_angles(d, c.T)
     median = angles.quantile(0.5).item()  # numpy's median: the mean of the middle two of ten
     measured = (f"the median principal angle between the two subspaces is {median:.1f}°, while the median angle "
                 f"from a decoder column to its closest principal direction is {best_match.quantile(0.5).item():.1f}°")
