@@ -1,9 +1,10 @@
-"""Reconstruction quality: MSE, SSE per image and PSNR, and batched evaluation of a trained model.
+"""Reconstruction quality: MSE, SSE per image and PSNR, batched evaluation of a trained model, and a VAE's
+negative ELBO in nats per image.
 
 Every figure is in [0, 1] pixel units (``x / 255``), whatever scale the model was trained in, so that models,
 PCA and the linear denoiser compare on one footing. The target is always the CLEAN image.
 
-This module imports nothing from ``aelib`` except :mod:`aelib.transforms`.
+This module imports nothing from ``aelib`` except :mod:`aelib.transforms` and :mod:`aelib.losses`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import torch
 from torch import nn
 
+from aelib.losses import adds_terms, bce_sum, objective
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
 
@@ -131,7 +133,8 @@ def encode_all(
 ) -> torch.Tensor:
     """Codes ``(N, k)`` (CPU, float32) of every image, from ``model.encode`` in eval mode, batched, no grad.
 
-    ``images`` as in :func:`reconstruct`; feature-map codes are flattened to ``(N, k)``.
+    ``images`` as in :func:`reconstruct`; feature-map codes are flattened to ``(N, k)``. A probabilistic encoder
+    (a VAE's ``encode`` gives ``(mean, logvar)``) is represented by its means: the most likely code of each image.
     """
     if len(images) == 0:
         raise ValueError("no images to encode (got an empty tensor).")
@@ -143,7 +146,53 @@ def encode_all(
         with torch.no_grad():
             for start in range(0, len(images), batch_size):
                 x = to_float(images[start : start + batch_size].to(device), scale)
-                codes.append(model.encode(x).flatten(1).float().cpu())
+                z = model.encode(x)
+                z = z[0] if isinstance(z, tuple) else z  # (mean, logvar) → the mean
+                codes.append(z.flatten(1).float().cpu())
     finally:
         model.train(was_training)
     return torch.cat(codes)
+
+
+def negative_elbo(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    samples: int = 1,
+    seed: int = 0,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> dict[str, float]:
+    """A VAE's negative ELBO on ``images``, in nats per image, and its two parts.
+
+    Returns ``{"nelbo": reconstruction + kl, "reconstruction": binary cross-entropy summed over the 784 pixels,
+    "kl": KL(q(z | x) ‖ N(0, I))}``, each averaged over the images, from the model's ``loss_terms`` (the
+    loss-terms protocol, :mod:`aelib.losses`) with every term weighted 1 — the true ELBO, whatever β the model
+    was trained with. It is an upper bound on ``-log p(x)`` and a stochastic estimate: each image's code is
+    sampled ``samples`` times (averaged) from torch's RNG seeded with ``seed``, so the same seed gives the same
+    figure; the caller's RNG is left as it was. ``images``: uint8 ``(N, 28, 28)`` or float in [0, 1].
+    Lower is better. pytorch/examples' ``vae/main.py`` reports this figure as its "test set loss".
+    """
+    if not adds_terms(model) or samples < 1:
+        raise ValueError(
+            f"negative_elbo needs a model with loss_terms (a VAE; got {type(model).__name__}) and samples >= 1."
+        )
+    if len(images) == 0:
+        raise ValueError("no images to score (got an empty tensor).")
+    device = torch.device(device) if device is not None else _device_of(model)
+    was_training = model.training
+    model.eval()
+    sums: dict[str, float] = {}
+    try:
+        with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            for _ in range(samples):
+                for start in range(0, len(images), batch_size):
+                    x = to_float(images[start : start + batch_size].to(device), "unit")
+                    _, parts = objective(model, x, x, bce_sum)
+                    for name, part in parts.items():
+                        sums[name] = sums.get(name, 0.0) + part.double().item() * len(x)
+    finally:
+        model.train(was_training)
+    means = {name: total / (samples * len(images)) for name, total in sums.items()}
+    return {"nelbo": sum(means.values()), **means}

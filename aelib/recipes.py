@@ -19,9 +19,9 @@ from torch import nn
 
 from aelib import data, models
 from aelib.checkpoint import CheckpointError, load_checkpoint, other_run, run_identity
-from aelib.train import History, fit
+from aelib.train import History, fit, run_settings
 
-FIT_SETTINGS = ("epochs", "batch_size", "lr", "schedule", "weight_decay", "loss", "scale", "noise_std")
+FIT_SETTINGS = ("epochs", "batch_size", "lr", "schedule", "weight_decay", "loss", "scale", "noise_std", "term_weights")
 
 
 @dataclass(frozen=True)
@@ -39,23 +39,19 @@ class Recipe:
     loss: str = "mse"
     scale: str = "unit"
     noise_std: float | None = None
+    term_weights: tuple[tuple[str, float], ...] = ()  # weights of the terms a model adds to its loss: (("kl", 4.0),)
     original_epochs: int | None = None
     original_settings: tuple[tuple[str, object], ...] = ()  # other settings of the long run, e.g. (("lr", 2e-3),)
     note: str = ""
 
     def fit_kwargs(self) -> dict:
-        """The keyword arguments of :func:`aelib.train.fit` for this recipe (``schedule`` only when not constant,
-        as ``fit`` records it)."""
-        kwargs = dict(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            loss=self.loss,
-            scale=self.scale,
-            noise_std=self.noise_std,
+        """The keyword arguments of :func:`aelib.train.fit` for this recipe (``schedule`` only when not constant and
+        ``term_weights`` only when given, as ``fit`` records them)."""
+        return run_settings(
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+            loss=self.loss, scale=self.scale, noise_std=self.noise_std, schedule=self.schedule,
+            term_weights=dict(self.term_weights) or None,
         )
-        return kwargs if self.schedule == "constant" else {**kwargs, "schedule": self.schedule}
 
     def original(self) -> Recipe:
         """The long version: the original tutorial's number of epochs (and ``original_settings``, if any)."""
@@ -64,6 +60,7 @@ class Recipe:
     def __str__(self) -> str:
         extra = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
         extra += f", schedule={self.schedule}" if self.schedule != "constant" else ""
+        extra += "".join(f", weight of {name}={w:g}" for name, w in dict(self.term_weights).items())
         noise = f", noise_std={self.noise_std}" if self.noise_std else ""
         original = f" (original: {self.original_epochs})" if self.original_epochs != self.epochs else ""
         return (
@@ -131,11 +128,42 @@ HINTON_2006 = Recipe(
     note="784-1000-500-250-30, ReLU, linear code, sigmoid output (Hinton & Salakhutdinov, 2006). The long run "
     "(`python -m aelib challenge hinton2006`): 75 epochs, one-cycle to lr 2e-3, about 28 minutes on 2 cores.",
 )
+
+# Lesson 08: variational autoencoders. loss="bce_sum" (nats per image) plus the KL term the model adds itself
+# (aelib.losses): fit minimises the negative ELBO. The anchor is pytorch/examples' vae/main.py, setting for setting.
+VAE_ANCHOR = Recipe(
+    "vae_anchor", models.anchor_vae, "mnist", epochs=10, batch_size=128, lr=1e-3, loss="bce_sum",
+    original_epochs=10, note="pytorch/examples vae/main.py: 784-400-20, ReLU, sigmoid output, BCE summed + KL.",
+)
+VAE_STRONG = Recipe(
+    "vae_strong", models.strong_vae, "mnist", epochs=15, batch_size=128, lr=3e-3, schedule="onecycle",
+    loss="bce_sum", note="ours: 784-512-256-32, the same loss, 15 epochs with a one-cycle schedule to 3e-3.",
+)
+VAE_2D = Recipe(
+    "vae_2d", partial(models.VAE, (400,), 2), "mnist", epochs=5, batch_size=128, lr=1e-3, loss="bce_sum",
+    note="784-400-2: a code of two numbers, to draw the whole decoded code space (Kingma & Welling, Fig. 4).",
+)
+AE_20 = Recipe(
+    "ae_20", partial(models.DenseAutoencoder, [784, 400, 20]), "mnist", epochs=10, batch_size=128, lr=1e-3,
+    loss="bce_sum", note="the anchor's layers as a plain autoencoder (no sampling, no KL), the same loss otherwise.",
+)
+BETAS = (0.0, 1.0, 30.0)  # the KL weights lesson 08 compares: none, the ELBO's, one that collapses the posterior
+
+
+def _beta_recipe(beta: float) -> Recipe:
+    if beta == 1.0:
+        return VAE_ANCHOR
+    return replace(VAE_ANCHOR, name=f"vae_beta_{beta:g}", term_weights=(("kl", beta),),
+                   note=f"the anchor VAE with its KL term weighted {beta:g} (a beta-VAE; 1 is the ELBO).")
+
+
+VAE_BETA = {beta: _beta_recipe(beta) for beta in BETAS}
 RECIPES = {
     r.name: r
     for r in (
         DEEP_MNIST, FASHION_3D, TANH_MNIST, CONV_DENOISER, UNET_DENOISER, SIGMOID_MLP, RELU_MLP,
         *CODE_SIZE_SWEEP.values(), LINEAR_10, SHALLOW_30, HINTON_2006,
+        VAE_ANCHOR, VAE_STRONG, VAE_2D, AE_20, *(r for r in VAE_BETA.values() if r is not VAE_ANCHOR),
     )
 }
 

@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -45,6 +44,7 @@ from aelib.checkpoint import (
     save_checkpoint,
 )
 from aelib.cpu import flush_denormals
+from aelib.losses import LOSSES, LossFn, adds_terms, match_shape, objective
 from aelib.schedule import SCHEDULES, learning_rate
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
@@ -59,17 +59,12 @@ __all__ = [
     "load_checkpoint",
     "load_model",
     "resolve_device",
+    "run_settings",
     "save_checkpoint",
 ]
 
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-LOSSES: dict[str, LossFn] = {
-    "mse": F.mse_loss,  # mean over pixels and samples
-    "half_mse": lambda recon, target: 0.5 * F.mse_loss(recon, target),  # lesson 05: 0.5 cancels the 2 of d/dx
-    "bce": F.binary_cross_entropy,  # pixels as probabilities: needs a sigmoid output and scale="unit"
-}
 SHUFFLE, NOISE, MODEL_RNG = 0, 1, 2  # random streams of an epoch; epoch 0 holds the run-wide ones
-VAL_SPLIT, VAL_NOISE = 0, 1  # streams of epoch 0
+VAL_SPLIT, VAL_NOISE, VAL_MODEL_RNG = 0, 1, 2  # streams of epoch 0
 
 
 class TrainingDiverged(RuntimeError):
@@ -95,6 +90,10 @@ class EpochStats:
     val_loss: float | None  # after the epoch, eval mode, fixed noise draw; None without validation data
     seconds: float  # wall clock for the whole epoch: training, validation, snapshots
     samples_per_sec: float  # training throughput (training samples / training seconds)
+    # For a model that adds terms to its loss (aelib.losses): each part's mean, unweighted ("reconstruction",
+    # "kl", ...); empty for every other model.
+    train_parts: dict[str, float] = field(default_factory=dict)
+    val_parts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(repr=False)
@@ -112,6 +111,10 @@ class History:
     def val_loss(self) -> list[float | None]:
         return [e.val_loss for e in self.epochs]
 
+    def val_part(self, name: str) -> list[float | None]:
+        """One part of the validation loss per epoch (e.g. ``"kl"``); ``None`` where it was not measured."""
+        return [e.val_parts.get(name) for e in self.epochs]
+
     def to_dict(self) -> dict:
         """Plain Python types plus the snapshot tensors: what a checkpoint loads with ``weights_only=True``."""
         return {"epochs": [asdict(e) for e in self.epochs], "snapshots": list(self.snapshots)}
@@ -121,13 +124,31 @@ class History:
         return cls([EpochStats(**e) for e in d["epochs"]], list(d.get("snapshots", [])))
 
     def __str__(self) -> str:
-        lines = ["epoch  train_loss    val_loss  seconds  samples/s"]
+        parts = list(dict.fromkeys(name for e in self.epochs for name in e.val_parts))  # a VAE's: reconstruction, kl
+        header = "".join(f"  {'val ' + p:>18}" for p in parts)
+        lines = [f"epoch  train_loss    val_loss{header}  seconds  samples/s"]
         for e in self.epochs:
             val = f"{e.val_loss:10.6f}" if e.val_loss is not None else f"{'-':>10}"
-            lines.append(f"{e.epoch:5d}  {e.train_loss:10.6f}  {val}  {e.seconds:7.1f}  {e.samples_per_sec:9.0f}")
+            cols = "".join(f"  {e.val_parts[p]:18.6f}" if p in e.val_parts else f"  {'-':>18}" for p in parts)
+            lines.append(
+                f"{e.epoch:5d}  {e.train_loss:10.6f}  {val}{cols}  {e.seconds:7.1f}  {e.samples_per_sec:9.0f}"
+            )
         return "\n".join(lines)
 
     __repr__ = __str__  # a notebook cell ending in fit(...) shows the table, not every snapshot tensor
+
+
+UNRECORDED_DEFAULTS = {"schedule": ("constant",), "term_weights": (None, {})}
+
+
+def run_settings(**settings) -> dict:
+    """The training settings a run's identity records (and a recipe passes to :func:`fit`): every one given, except
+    those left at a default that runs written before they existed never recorded (``schedule="constant"``, no
+    ``term_weights``), so that every older checkpoint keeps its identity."""
+    out = {k: v for k, v in settings.items() if not (k in UNRECORDED_DEFAULTS and v in UNRECORDED_DEFAULTS[k])}
+    if out.get("term_weights"):
+        out["term_weights"] = dict(sorted(out["term_weights"].items()))
+    return out
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -198,18 +219,6 @@ def _corrupt(x: torch.Tensor, std: float, scale: str, generator: torch.Generator
     return to_scale(add_gaussian_noise(to_unit(x, scale), std, generator), scale)
 
 
-def _match(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Dense decoders may return ``(N, 784)`` for ``(N, 1, 28, 28)`` inputs: the same pixels, compared as such."""
-    if recon.shape == target.shape:
-        return recon
-    if recon.shape[0] == target.shape[0] and recon.numel() == target.numel():
-        return recon.reshape(target.shape)
-    raise ValueError(
-        f"the model returned shape {tuple(recon.shape)} for inputs of shape {tuple(target.shape)}; "
-        "an autoencoder must return as many pixels as it is given."
-    )
-
-
 def _train_epoch(
     model: nn.Module,
     batches: Iterator[torch.Tensor],
@@ -223,16 +232,21 @@ def _train_epoch(
     lr: float,
     lr_at: Callable[[int], float] | None = None,
     first_step: int = 0,
-) -> tuple[float, int]:
-    """One pass over ``batches``; returns (true mean loss over samples, number of samples).
+    term_weights: dict[str, float] | None = None,
+) -> tuple[float, int, dict[str, float]]:
+    """One pass over ``batches``; returns (true mean loss over samples, number of samples, mean of each part).
 
-    ``lr_at(step)``: the learning rate of each optimizer step (``first_step`` is this epoch's first), if scheduled."""
+    ``lr_at(step)``: the learning rate of each optimizer step (``first_step`` is this epoch's first), if scheduled.
+    The loss and its parts are :func:`aelib.losses.objective`'s (parts only for a model with ``loss_terms``)."""
     model.train()
     losses, sizes = [], []  # per batch: mean loss (kept on the device) and batch size
+    part_sums: dict[str, torch.Tensor] = {}  # per part: sum over samples, on the device (read once, at the end)
     total, checked = 0.0, 0
     for i, x in enumerate(batches):
         inputs = _corrupt(x, noise_std, scale, noise_gen) if noise_std else x
-        loss = loss_fn(_match(model(inputs), x), x)  # the target is always the clean image
+        loss, parts = objective(model, inputs, x, loss_fn, term_weights)  # the target is always the clean image
+        for name, part in parts.items():
+            part_sums[name] = part_sums.get(name, 0) + part.detach().double() * len(x)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if lr_at is not None:
@@ -251,7 +265,8 @@ def _train_epoch(
         total += _read_back(losses, sizes, checked, epoch, lr, scale)
     if not sizes:
         raise ValueError("the training data yielded no batches.")
-    return total / sum(sizes), sum(sizes)  # a true mean: a short last batch weighs what its samples weigh
+    n = sum(sizes)  # true means: a short last batch weighs what its samples weigh
+    return total / n, n, {name: s.item() / n for name, s in part_sums.items()}
 
 
 def _read_back(losses: list[torch.Tensor], sizes: list[int], start: int, epoch: int, lr: float, scale: str) -> float:
@@ -275,22 +290,28 @@ def _evaluate(
     batch_size: int,
     device: torch.device,
     fmt: torch.memory_format,
-) -> float:
-    """Mean loss over ``data`` in eval mode; the noise comes from ``generator`` (fresh each call: a fixed draw)."""
+    term_weights: dict[str, float] | None = None,
+) -> tuple[float, dict[str, float]]:
+    """Mean loss over ``data`` in eval mode, and the mean of each of its parts (:func:`aelib.losses.objective`);
+    the noise comes from ``generator`` (fresh each call: a fixed draw)."""
     model.eval()
     total, n = torch.zeros((), dtype=torch.float64, device=device), 0
+    part_sums: dict[str, torch.Tensor] = {}
     for x in _batches(data, batch_size, device, fmt):
         inputs = _corrupt(x, noise_std, scale, generator) if noise_std else x
-        total += loss_fn(_match(model(inputs), x), x).double() * len(x)
+        loss, parts = objective(model, inputs, x, loss_fn, term_weights)
+        total += loss.double() * len(x)
+        for name, part in parts.items():
+            part_sums[name] = part_sums.get(name, 0) + part.double() * len(x)
         n += len(x)
-    return total.item() / n
+    return total.item() / n, {name: s.item() / n for name, s in part_sums.items()}
 
 
 @torch.no_grad()
 def _reconstruct(model: nn.Module, x: torch.Tensor, scale: str) -> torch.Tensor:
     """Reconstructions of ``x`` as ``(k, 1, 28, 28)`` float CPU pixels in [0, 1], for display."""
     model.eval()
-    return to_unit(_match(model(x), x), scale).reshape(len(x), 1, 28, 28).clamp(0, 1).float().cpu().contiguous()
+    return to_unit(match_shape(model(x), x), scale).reshape(len(x), 1, 28, 28).clamp(0, 1).float().cpu().contiguous()
 
 
 def _existing_run(path: str | os.PathLike, model: nn.Module, config: dict) -> tuple[dict | None, str | None]:
@@ -344,6 +365,7 @@ def fit(
     overwrite: bool = False,
     tags: dict[str, str] | None = None,
     on_epoch: Callable[[EpochStats, nn.Module], bool | None] | None = None,
+    term_weights: dict[str, float] | None = None,
 ) -> History:
     """Train an autoencoder to reconstruct its (clean) input with Adam; return its :class:`History`.
 
@@ -352,8 +374,13 @@ def fit(
       scale, used as given.
     - ``schedule``: ``"constant"`` (``lr`` throughout) or ``"onecycle"`` (warm up to ``lr``, then anneal over all
       ``epochs``: :func:`learning_rate`); needs ``train`` of known length.
-    - ``loss``: ``"mse"``, ``"half_mse"`` (0.5 · MSE), ``"bce"`` (sigmoid output, unit scale) or
-      ``callable(recon, target)`` returning the batch mean. Epoch losses are true means over samples.
+    - ``loss``: ``"mse"``, ``"half_mse"`` (0.5 · MSE), ``"bce"`` (sigmoid output, unit scale), ``"bce_sum"``
+      (the same summed over each image's pixels: nats per image, a VAE's) or ``callable(recon, target)``
+      returning the batch mean. Epoch losses are true means over samples.
+    - A model that adds terms to its loss (a VAE's KL: the loss-terms protocol of :mod:`aelib.losses`, a
+      ``loss_terms(x)`` method) is trained on ``loss + Σ term_weights[name] · term``; ``term_weights`` default to
+      1 each (``{"kl": 4.0}``: a β-VAE). Each part's epoch mean is kept, unweighted, in ``EpochStats.train_parts``
+      and ``val_parts``.
     - ``noise_std``: denoising. Inputs get ``N(0, noise_std²)`` noise in [0, 1] pixel units, clipped to [0, 1];
       the target stays the clean image.
     - ``val``: a fraction of ``train`` to hold out (chosen by ``seed``), or validation images (like ``train``).
@@ -385,8 +412,11 @@ def fit(
     check_scale(scale)
     if not callable(loss) and loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a callable(recon, target).")
-    if loss == "bce" and scale != "unit":
-        raise ValueError("loss='bce' compares pixels as probabilities: use scale='unit' and a sigmoid output.")
+    if loss in ("bce", "bce_sum") and scale != "unit":
+        raise ValueError(f"loss={loss!r} compares pixels as probabilities: use scale='unit' and a sigmoid output.")
+    if term_weights and not adds_terms(model):
+        raise ValueError(f"term_weights={term_weights} given, but {type(model).__name__} adds no terms to its loss "
+                         "(no loss_terms method: see aelib.losses).")
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}.")
     if batch_size < 1 or epochs < 0:
@@ -409,10 +439,9 @@ def fit(
     # Which run this is, recorded in its checkpoint: a file of another run is never written over unasked.
     config: dict = {}
     if checkpoint is not None or resume is not None:
-        settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, loss=loss_name,
-                        noise_std=noise_std, scale=scale, seed=seed)
-        if schedule != "constant":  # recorded only when used: older runs keep the identity their checkpoints hold
-            settings["schedule"] = schedule
+        settings = run_settings(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                                loss=loss_name, noise_std=noise_std, scale=scale, seed=seed, schedule=schedule,
+                                term_weights=term_weights)
         config = run_identity(model, train, settings, val=val, watch=watch, tags=tags)
     in_place = resume is not None and checkpoint is not None and Path(resume).resolve() == Path(checkpoint).resolve()
     if checkpoint is not None and Path(checkpoint).exists() and not in_place:
@@ -498,22 +527,25 @@ def fit(
                 total=n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch", mininterval=0.5, disable=not show
             ) as bar:
                 noise_gen = _generator(seed, epoch, NOISE, device)
-                train_loss, n = _train_epoch(
+                train_loss, n, train_parts = _train_epoch(
                     model, batches, optimizer, loss_fn, noise_std, scale, noise_gen, bar, epoch, lr,
-                    lr_at, (epoch - 1) * (n_batches or 0),
+                    lr_at, (epoch - 1) * (n_batches or 0), term_weights,
                 )
                 train_seconds = time.perf_counter() - t0
-                val_loss = None
+                val_loss, val_parts = None, {}
                 if val is not None:
                     val_gen = _generator(seed, 0, VAL_NOISE, device)  # the same draw every epoch: comparable
-                    val_loss = _evaluate(
-                        model, val, loss_fn, noise_std, scale, val_gen, max(batch_size, 512), device, fmt
+                    torch.manual_seed(_derive(seed, 0, VAL_MODEL_RNG))  # and the same samples a model draws (a VAE)
+                    val_loss, val_parts = _evaluate(
+                        model, val, loss_fn, noise_std, scale, val_gen, max(batch_size, 512), device, fmt,
+                        term_weights,
                     )
                 bar.set_postfix_str(f"loss {train_loss:.5f}" + (f", val {val_loss:.5f}" if val is not None else ""))
             if watch is not None:
                 history.snapshots.append(_reconstruct(model, watch, scale))
             history.epochs.append(
-                EpochStats(epoch, train_loss, val_loss, time.perf_counter() - t0, n / max(train_seconds, 1e-9))
+                EpochStats(epoch, train_loss, val_loss, time.perf_counter() - t0, n / max(train_seconds, 1e-9),
+                           train_parts, val_parts)
             )
             if checkpoint is not None:
                 rng_state = {"seed": seed}  # all the randomness of an epoch derives from (seed, epoch)

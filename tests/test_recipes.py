@@ -162,3 +162,33 @@ def test_lesson_07s_recipes():
     assert recipes.checkpoint_path(long).name.startswith("hinton2006-")  # never the lesson's file
     assert "schedule=onecycle" in str(long)
     assert recipes.SHALLOW_30.original().epochs > recipes.SHALLOW_30.epochs
+
+
+def test_lesson_08s_recipes():
+    anchor = recipes.VAE_ANCHOR
+    assert (anchor.epochs, anchor.batch_size, anchor.lr, anchor.loss, anchor.schedule) == (10, 128, 1e-3, "bce_sum",
+                                                                                         "constant")
+    assert anchor.model().hidden == (400,) and anchor.model().code_size == 20  # pytorch/examples vae/main.py
+    assert recipes.VAE_2D.model().code_size == 2 and recipes.AE_20.model().sizes == (784, 400, 20)
+    assert recipes.VAE_BETA[1.0] is anchor and "term_weights" not in anchor.fit_kwargs()
+    for beta in (0.0, 30.0):
+        r = recipes.VAE_BETA[beta]
+        assert recipes.RECIPES[r.name] is r and r.fit_kwargs()["term_weights"] == {"kl": beta}
+        assert recipes.checkpoint_path(r).name == f"vae_beta_{beta:g}.pt"  # each its own lesson run
+        assert f"weight of kl={beta:g}" in str(r)
+    # a weight given as an override makes another run, never the lesson's file
+    other = recipes.checkpoint_path(anchor, term_weights={"kl": 2.0})
+    assert other.name.startswith("vae_anchor-") and other != recipes.checkpoint_path(anchor)
+
+
+def test_a_term_weight_recipe_records_its_weights(tiny, monkeypatch):
+    from aelib import models
+
+    vae = replace(tiny, name="tiny_vae", model=lambda: models.VAE((16,), 2), loss="bce_sum",
+                  term_weights=(("kl", 0.5),))
+    monkeypatch.setitem(recipes.RECIPES, vae.name, vae)
+    model, history = recipes.train(vae)
+    saved = load_checkpoint(recipes.checkpoint_path(vae))
+    assert saved["config"]["term_weights"] == {"kl": 0.5} and set(history.epochs[-1].train_parts) == {
+        "reconstruction", "kl"}
+    assert same_weights(recipes.load(vae), model)

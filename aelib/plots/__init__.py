@@ -534,3 +534,5 @@ from aelib.plots.code_size import plot_challenge as plot_challenge  # noqa: E402
 from aelib.plots.code_size import plot_code_size_sweep as plot_code_size_sweep  # noqa: E402
 from aelib.plots.code_size import plot_principal_angles as plot_principal_angles  # noqa: E402
 from aelib.plots.code_size import plot_scores as plot_scores  # noqa: E402
+from aelib.plots.vae import plot_elbo_curves as plot_elbo_curves  # noqa: E402
+from aelib.plots.vae import plot_kl_by_dimension as plot_kl_by_dimension  # noqa: E402
