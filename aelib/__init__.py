@@ -5,10 +5,11 @@ Modules, one idea each, on four floors; imports only go down (README, "How aelib
 
 - top: ``__main__`` (the CLI), ``widgets`` (the explorers), ``exercises`` (the checks), ``course``, ``student``,
   ``bench``;
-- upper: ``recipes`` (every training set-up), ``plots`` (every figure), ``latent`` (what a model does with codes);
+- upper: ``recipes`` (every training set-up), ``plots`` (every figure), ``latent`` (what a model does with codes),
+  ``sampling`` (new images from a code space);
 - middle: ``train`` (``fit``) and ``checkpoint``, ``baselines`` (PCA, the linear denoiser);
-- ground: ``idx``, ``catalog``, ``sources``, ``data`` (the verified cache), ``transforms``, ``models``, ``metrics``,
-  ``cpu``.
+- ground: ``idx``, ``catalog``, ``sources``, ``data`` (the verified cache), ``transforms``, ``models``, ``losses``
+  (what ``fit`` minimises, and the loss-terms protocol), ``metrics``, ``cpu``, ``schedule``.
 
 Importing ``aelib`` imports none of them: it has no side effects.
 """

@@ -83,7 +83,8 @@ class TrainingDiverged(RuntimeError):
 
 @dataclass
 class EpochStats:
-    """One epoch. Losses are true means per sample (per pixel for the built-in losses), in the model's scale."""
+    """One epoch. Losses are true means per sample (per pixel for mse / bce, per image for bce_sum), in the model's
+    scale."""
 
     epoch: int  # 1-based
     train_loss: float  # mean over every training sample of the epoch, as the weights changed during it
