@@ -7,7 +7,7 @@ grids and paths, measure which code dimensions a VAE uses, and score a set of im
     z = prior_codes(64, vae.code_size, seed=0)               # (64, k) from N(0, I)
     images = decode_points(vae, z)                            # (64, 28, 28) in [0, 1]
     ae_images = decode_points(ae, fitted_codes(ae_codes, 64))  # an autoencoder's codes, drawn at random
-    nearest_real_mse(images, test_pixels)                     # (64,): distance to the closest real digit
+    frechet_distance(features(images), features(real))        # how far from real digits, as FID measures it
 
 Plain numpy / torch, like :mod:`aelib.latent` (whose :func:`~aelib.latent.decode_points` and
 :func:`~aelib.latent.interpolate_codes` these build on); the figures are in :mod:`aelib.plots`.
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from aelib.cpu import one_thread
-from aelib.latent import code_ranges, decode_points, nearest_images
+from aelib.latent import code_ranges, decode_points
 from aelib.models import kl_per_dimension
 from aelib.transforms import to_float
 
@@ -31,7 +31,6 @@ __all__ = [
     "frechet_distance",
     "kl_by_dimension",
     "latent_manifold",
-    "nearest_real_mse",
     "prior_codes",
     "prior_samples",
     "uniform_codes",
@@ -115,14 +114,6 @@ def active_units(kl: np.ndarray, threshold: float = ACTIVE_KL) -> int:
     A dimension whose posterior equals the prior for every image (KL 0) tells the decoder nothing: it has
     collapsed. All of them collapsed is *posterior collapse*: every image gets the same code distribution."""
     return int((np.asarray(kl) > threshold).sum())
-
-
-def nearest_real_mse(images, real_pixels: np.ndarray) -> np.ndarray:
-    """For each image ``(m, 28, 28)`` in [0, 1], the per-pixel MSE to the closest of ``real_pixels`` ``(N, 784)``.
-
-    How far a generated picture is from being any digit the data holds: small for a plausible digit (a blurry one
-    included), large for a blend of strokes no real image resembles."""
-    return nearest_images(real_pixels, images)[1]
 
 
 def frechet_distance(features_a, features_b) -> float:

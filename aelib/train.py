@@ -44,7 +44,7 @@ from aelib.checkpoint import (
     save_checkpoint,
 )
 from aelib.cpu import flush_denormals
-from aelib.losses import LOSSES, LossFn, adds_terms, match_shape, objective
+from aelib.losses import LOSSES, LossFn, match_shape, objective
 from aelib.schedule import SCHEDULES, learning_rate
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
@@ -415,9 +415,6 @@ def fit(
         raise ValueError(f"unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a callable(recon, target).")
     if loss in ("bce", "bce_sum") and scale != "unit":
         raise ValueError(f"loss={loss!r} compares pixels as probabilities: use scale='unit' and a sigmoid output.")
-    if term_weights and not adds_terms(model):
-        raise ValueError(f"term_weights={term_weights} given, but {type(model).__name__} adds no terms to its loss "
-                         "(no loss_terms method: see aelib.losses).")
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}.")
     if batch_size < 1 or epochs < 0:

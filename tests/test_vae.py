@@ -291,13 +291,6 @@ def test_kl_by_dimension_and_active_units():
     assert kl[:2] == pytest.approx([0.0, 0.0], abs=1e-9) and sampling.active_units(kl) == 2
 
 
-def test_nearest_real_mse():
-    real = np.zeros((3, 784), dtype=np.float32)
-    real[1] = 1.0
-    images = np.stack([np.full((28, 28), 0.9, np.float32), np.zeros((28, 28), np.float32)])
-    assert sampling.nearest_real_mse(images, real) == pytest.approx([0.01, 0.0], abs=1e-6)
-
-
 def test_frechet_distance():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(4000, 3))

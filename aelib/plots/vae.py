@@ -59,7 +59,7 @@ def plot_kl_by_dimension(
     fig, axes = plt.subplots(1, len(kls), figsize=(4.2 * len(kls), 3.2), squeeze=False, layout="constrained")
     for ax, (name, kl) in zip(axes[0], kls.items(), strict=True):
         v = np.sort(np.asarray(kl, dtype=float))[::-1]
-        active = int((v > threshold).sum())
+        active = int((v > threshold).sum())  # sampling.active_units, not imported: figures need no analysis module
         ax.bar(np.arange(1, len(v) + 1), np.maximum(v, 1e-4), color=np.where(v > threshold, "tab:blue", "lightgrey"))
         ax.axhline(threshold, color="tab:red", linestyle="--", linewidth=1)
         ax.set(yscale="log", ylim=(1e-4, max(10.0, v.max() * 2)), xlabel="code dimension (sorted)",
