@@ -1,20 +1,20 @@
 # aelib course. Two commands do everything, set-up included:
-#   make course   — set up, fetch + verify data, execute every lesson, render HTML to build/course/
+#   make course   — set up, fetch + verify data, execute every lesson, build the course's site: build/course/index.html
 #   make test     — set up, fetch + verify data, ruff + import layers, unit tests, nbval over every notebook
 #                   (twice: as is, and on another float path); NBVAL_EXACT=1 compares exactly, on this float path only
-# Also: make lab (JupyterLab), make data (fetch + verify only), make notebooks (refresh stored outputs),
-#       make student (classroom copies + teacher guide), make bench (speed benchmark).
+# Also: make docs (the site from the stored outputs, in seconds; = make course SITE_ONLY=1), make lab (JupyterLab),
+#       make data, make notebooks (refresh stored outputs), make student (classroom copies), make bench.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aelib-installed
 
-.PHONY: setup data course test lab notebooks lint chromium student bench clean
+.PHONY: setup data course docs webjs test lab notebooks lint chromium student bench clean
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
 
 # Re-installs only when the lock file or pyproject.toml changed since the last install.
 $(STAMP): requirements.lock pyproject.toml
@@ -28,8 +28,21 @@ setup: $(STAMP)
 data: setup
 	$(BIN)/python -m aelib data fetch --all
 
-course: data
+ifdef SITE_ONLY
+course: docs
+else
+course: data webjs
 	$(BIN)/python -m aelib course
+endif
+
+# The site from the outputs stored in notebooks/: nothing is executed (aelib/book.py, docs/book/conf.py).
+docs: setup webjs
+	$(BIN)/python -m aelib book
+
+# The widget manager the site's pages draw widgets with (aelib/vendor.py): fetched once from the npm registry,
+# checked against its pinned sha512. Offline it says so and the site shows widgets as text.
+webjs: setup
+	@$(BIN)/python -m aelib book fetch
 
 notebooks: data
 	$(BIN)/python -m aelib course --inplace
@@ -46,7 +59,7 @@ lint: setup
 NBVAL      := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg $(if $(NBVAL_EXACT),--nbval-exact)
 FLOAT_PATH := ATEN_CPU_CAPABILITY=default
 
-test: data lint chromium
+test: data lint chromium webjs
 	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) tests notebooks
 ifndef NBVAL_EXACT
 	@echo "nbval, second pass: the lessons on another float path ($(FLOAT_PATH))"

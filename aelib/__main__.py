@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, default=None, help="first N rows only")
     c.set_defaults(func=cmd_csv)
 
-    top.add_parser("course", help="execute every lesson and render HTML to build/course/ (see course --help)")
+    top.add_parser("course", help="execute every lesson, then build the site in build/course/ (see course --help)")
+    top.add_parser("book", help="build the site from the stored outputs, no execution (make docs; see book --help)")
 
     from aelib import challenge
 
@@ -88,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         from aelib import course
 
         return course.main(argv[1:])
+    if argv[:1] == ["book"]:
+        from aelib import book
+
+        return book.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

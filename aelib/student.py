@@ -24,18 +24,16 @@ Every exercise cell is marked in its metadata as ``{"aelib": {"exercise": "02.3"
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = REPO / "notebooks"
+from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, describe, numbered
+
 OUT = REPO / "build" / "student"
 GUIDE = REPO / "docs" / "TEACHER.md"
-TIMINGS = REPO / "build" / "course" / "timings.json"
 
 EXERCISE_TABLE = "<!-- exercise table: generated -->"
 LESSON_TABLE = "<!-- lesson table: generated -->"
@@ -56,7 +54,7 @@ class Exercise:
 
 def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
     """The numbered lessons ``NN_*.ipynb``, in order."""
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    return numbered(folder)
 
 
 def part(cell) -> str | None:
@@ -155,22 +153,17 @@ def exercise_table(paths: list[Path]) -> str:
 
 
 def lesson_table(paths: list[Path], timings: Path = TIMINGS) -> str:
-    """A Markdown table of the lessons: title, exercises and points, and the run time last measured here."""
+    """A Markdown table of the lessons: title, exercises and points, and the run time last measured."""
     import nbformat
 
-    from aelib.course import title_and_summary
-
-    measured = {}
-    if timings.is_file():
-        measured = {r["file"]: r["seconds"] for r in json.loads(timings.read_text(encoding="utf-8"))}
     rows = ["| Lesson | Title | Exercises | Points | Run time, top to bottom |", "|---|---|---|---|---|"]
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        title, _ = title_and_summary(nb)
-        exs = exercises(nb, path.name[:2])
-        seconds = measured.get(path.name)
-        when = f"{seconds / 60:.1f} min, measured by `make course`" if seconds else "not measured yet (`make course`)"
-        rows.append(f"| `{path.name}` | {title} | {len(exs)} | {_fmt_points(sum(e.points for e in exs))} | {when} |")
+        lesson = describe(path, timings)
+        exs = exercises(nbformat.read(path, as_version=4), path.name[:2])
+        when = f"{lesson.seconds / 60:.1f} min, {lesson.timed}" if lesson.seconds is not None else lesson.timed
+        rows.append(
+            f"| `{path.name}` | {lesson.title} | {len(exs)} | {_fmt_points(sum(e.points for e in exs))} | {when} |"
+        )
     return "\n".join(rows)
 
 

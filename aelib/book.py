@@ -1,0 +1,362 @@
+"""The course as a book: a site built with Sphinx, MyST-NB and sphinx-book-theme (``make docs``; ``make course``).
+
+``build()`` writes a Sphinx source folder from the lessons and the docs, then builds it into ``build/course/``:
+
+- ``index`` — the landing page: README's opening (what the course is), who it is for, the two commands, and every
+  lesson with its one-line summary, its run time and a thumbnail of its first figure;
+- ``lessons/NN_*`` — one page per lesson, the notebook itself rendered by MyST-NB with its outputs (never executed:
+  ``nb_execution_mode = "off"``), a header with its run time and two downloads (the notebook with its outputs, and
+  the student copy made by ``aelib.student``), and a note above each explorer that its sliders need a kernel;
+- ``teacher`` — the teacher guide (``docs/TEACHER.md`` with its generated tables, as ``make student`` writes it);
+- ``built`` — README's "How aelib is built".
+
+The text comes from the lessons, README and docs/TEACHER.md, never a copy of them, so the site cannot drift from the
+course. ``make course`` gives the notebooks it has just executed; ``make docs`` (``python -m aelib book``) the
+stored outputs in ``notebooks/``, which takes seconds. The Sphinx settings are ``docs/book/conf.py``. The site is
+built in a temporary folder and swapped in whole, so a failed build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from aelib import vendor
+from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, Lesson, describe, minutes, numbered
+
+CONF = REPO / "docs" / "book"
+OUT = REPO / "build" / "course"
+README = REPO / "README.md"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+THUMB_WIDTH = 320  # pixels: the landing page shows them at 160
+
+
+class BookError(RuntimeError):
+    """The site could not be built; the message says what was wrong (Sphinx's warnings included)."""
+
+
+def thumbnail(nb, width: int = THUMB_WIDTH) -> bytes | None:
+    """A small PNG of the lesson's figure: the cell tagged ``thumbnail``, else its first PNG output."""
+    from PIL import Image
+
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [c for c in cells if "thumbnail" in c.get("metadata", {}).get("tags", [])]
+    for cell in tagged + cells:  # the tagged first
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png:
+                image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")
+                image.thumbnail((width, width * 3 // 4))
+                buffer = io.BytesIO()
+                image.save(buffer, format="PNG", optimize=True)
+                return buffer.getvalue()
+    return None
+
+
+def readme_section(heading: str, readme: Path = README) -> str:
+    """The body of README's ``## heading`` section (up to the next ``## ``), without the heading."""
+    text = readme.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    if not match:
+        raise BookError(f"{readme} has no section '## {heading}', which the site's pages include")
+    return match.group(1).strip() + "\n"
+
+
+def readme_opening(readme: Path = README) -> str:
+    """README's first paragraph (what the course is)."""
+    text = readme.read_text(encoding="utf-8").split("\n## ", 1)[0]
+    paragraphs = [p for p in text.split("\n\n") if p.strip() and not p.startswith("# ")]
+    return paragraphs[0].strip() + "\n"
+
+
+def site_links(markdown: str) -> str:
+    """README's links as the site needs them: a lesson's notebook becomes its page; a link to another repository file
+    (which the site does not carry) or to a README heading becomes its text."""
+
+    def fix(match: re.Match) -> str:
+        text, target = match.group(1), match.group(2)
+        if re.match(r"[a-z]+://|#|mailto:", target):
+            return match.group(0) if not target.startswith("#") else text
+        lesson = re.fullmatch(r"notebooks/(\d\d_\w+)\.ipynb", target)
+        return f"[{text}](lessons/{lesson.group(1)}.ipynb)" if lesson else text
+
+    return re.sub(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)", fix, markdown)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The pages
+
+
+def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) -> str:
+    """``index.md``: what the course is, for whom, the two commands, the lessons, where the rest is."""
+    commands = re.search(r"```bash\n.*?```", readme_section("The two commands"), flags=re.S).group(0)
+    rows = []
+    for lesson in lessons:
+        thumb = f"![{lesson.title}](thumbs/{lesson.number}.png)" if thumbs.get(lesson.number) else ""
+        rows.append(
+            f"* - {thumb}\n"
+            f"  - **{{doc}}`{lesson.title} <lessons/{lesson.path.stem}>`**\n\n"
+            f"    {lesson.summary}\n"
+            f"  - {minutes(lesson.seconds)}\n"
+        )
+    known = [lesson.seconds for lesson in lessons if lesson.seconds is not None]
+    total = (
+        f"All {len(lessons)} take {minutes(sum(known))} top to bottom"
+        if len(known) == len(lessons)
+        else f"The {len(known)} measured take {minutes(sum(known))} top to bottom"
+    )
+    widget_note = (
+        "Explorers and progress bars are drawn from the state saved with each notebook"
+        if widgets
+        else "Widgets (progress bars, explorers) are shown as text: this site was built without ipywidgets' "
+        "embed manager (`python -m aelib book fetch` downloads it once)"
+    )
+    return f"""# Autoencoders in PyTorch — the aelib course
+
+{site_links(readme_opening())}
+## Who it is for
+
+{site_links(readme_section("Who it is for"))}
+## The two commands
+
+{commands}
+
+This site is what `make course` builds in `build/course/` after running every lesson; `make docs` rebuilds it from
+the outputs stored in `notebooks/` in seconds, without running anything. {widget_note}; moving a slider needs a
+running kernel: `make lab`.
+
+## The lessons
+
+```{{list-table}}
+:header-rows: 1
+:class: aelib-lessons
+:widths: 22 63 15
+
+* - Figure
+  - Lesson
+  - Run time
+{"".join(rows)}```
+
+{total}, on a 2-core CPU with no GPU: this machine's `make course` where it ran the lesson, else the run its
+stored outputs come from (each lesson's page says which). Each page has its notebook to download, with the outputs
+it shows, and its student copy (exercises blank, no outputs) for a class.
+
+## For teachers, and for whoever changes the course
+
+- {{doc}}`teacher`: what each lesson needs, the exercises and their points, student copies and grading.
+- {{doc}}`built`: the package behind the lessons, its modules and the layers import-linter holds.
+
+```{{toctree}}
+:hidden:
+:caption: Lessons
+
+{chr(10).join(f"lessons/{lesson.path.stem}" for lesson in lessons)}
+```
+
+```{{toctree}}
+:hidden:
+:caption: The course
+
+teacher
+built
+```
+"""
+
+
+def lesson_header(lesson: Lesson, student_copy: str, explorers: bool) -> str:
+    """The Markdown cell put under a lesson's title on its page."""
+    lines = [
+        "```{admonition} This page",
+        ":class: tip",
+        f"The notebook as it ran top to bottom in {minutes(lesson.seconds)} ({lesson.timed}), outputs included.",
+        f"Download {{download}}`the notebook <../files/notebooks/{lesson.path.name}>` or "
+        f"{{download}}`the student copy <../files/student/{student_copy}>` (exercises blank, no outputs). "
+        f"To run it: `make lab`, then open `notebooks/{lesson.path.name}`.",
+    ]
+    if explorers:
+        lines.append("Its explorers are drawn as they were saved: moving a slider needs a running kernel (`make lab`).")
+    return "\n".join([*lines, "```"])
+
+
+EXPLORER_NOTE = (
+    "```{note}\nThe explorer below is drawn from its saved state: its pictures change with the sliders only in a "
+    "running kernel (`make lab`).\n```"
+)
+
+
+def explorer_models(nb) -> set[str]:
+    """Ids of the widget models that are aelib explorers (their box carries an ``aelib-…`` class)."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return {
+        model_id
+        for model_id, model in state.items()
+        if any(str(c).startswith("aelib-") for c in model.get("state", {}).get("_dom_classes", []))
+    }
+
+
+def page_notebook(path: Path, lesson: Lesson, student_copy: str, widgets: bool):
+    """The notebook as its page shows it: the header under the title, a note above each explorer; without the
+    widget manager, widget views fall back to their text."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    explorers = explorer_models(nb)
+    cells = []
+    for cell in nb.cells:
+        views = [
+            o["data"][WIDGET_VIEW].get("model_id")
+            for o in cell.get("outputs", [])
+            if WIDGET_VIEW in o.get("data", {})
+        ]
+        if cell.cell_type == "code" and explorers.intersection(views):
+            cells.append(nbformat.v4.new_markdown_cell(EXPLORER_NOTE))
+        if not widgets:
+            for output in cell.get("outputs", []):
+                output.get("data", {}).pop(WIDGET_VIEW, None)
+        cells.append(cell)
+        if len(cells) == 1 and cell.cell_type == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(lesson_header(lesson, student_copy, bool(explorers))))
+    if not widgets:
+        nb.metadata.pop("widgets", None)
+    nb.cells = cells
+    return nb
+
+
+def copy_images(nb, pages: Path, sources: Path = NOTEBOOKS) -> None:
+    """Copy the images a lesson's Markdown shows (paths relative to its folder, ``sources``) to the same place
+    relative to its page in ``pages/``, so that the page finds them as Jupyter does."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", cell.source):
+            if re.match(r"[a-z]+:", target):
+                continue
+            source = (sources / target).resolve()
+            if not source.is_file():
+                raise BookError(f"a lesson shows the image {target!r}, which is not a file next to {sources}")
+            copy = (pages / target).resolve()
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, copy)
+
+
+def teacher_page(lesson_paths: list[Path], timings: Path) -> str:
+    from aelib.student import teacher_guide
+
+    text = teacher_guide(lesson_paths, timings=timings)
+    return re.sub(r"<!--.*?-->\n*", "", text, flags=re.S)  # the "this file is the source of …" comment
+
+
+def built_page() -> str:
+    return "# How aelib is built\n\n" + site_links(readme_section("How aelib is built"))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sources and build
+
+
+def write_sources(
+    src: Path, notebooks: list[Path], sources: Path = NOTEBOOKS, timings: Path = TIMINGS, widget_js: Path | None = None
+) -> list[Lesson]:
+    """Write the Sphinx source folder ``src`` for these lesson notebooks; return the lessons as listed.
+
+    ``sources``: the lessons' own folder (the instructor notebooks, which the student copies are made from, and the
+    folder their images are relative to); a notebook given from elsewhere (an executed copy) is matched by name.
+    """
+    import nbformat
+
+    from aelib.student import make_student_copy
+
+    shutil.copytree(CONF, src, dirs_exist_ok=True)
+    widgets = widget_js is not None
+    if widgets:
+        shutil.copytree(widget_js, src / "_static" / "widgets", dirs_exist_ok=True)
+    lessons = [describe(path, timings) for path in notebooks]
+    for sub in ("lessons", "thumbs", "files/notebooks", "files/student"):
+        (src / sub).mkdir(parents=True, exist_ok=True)
+    thumbs = {}
+    for lesson in lessons:
+        name = lesson.path.name
+        instructor = sources / name if (sources / name).is_file() else lesson.path
+        shutil.copy(lesson.path, src / "files" / "notebooks" / name)
+        make_student_copy(instructor, src / "files" / "student" / name)
+        nb = page_notebook(lesson.path, lesson, name, widgets)
+        nbformat.write(nb, src / "lessons" / name)
+        copy_images(nb, src / "lessons", instructor.parent)
+        thumb = thumbnail(nb)
+        if thumb:
+            (src / "thumbs" / f"{lesson.number}.png").write_bytes(thumb)
+        thumbs[lesson.number] = thumb is not None
+    (src / "index.md").write_text(landing_page(lessons, widgets, thumbs), encoding="utf-8")
+    (src / "teacher.md").write_text(teacher_page([lesson.path for lesson in lessons], timings), encoding="utf-8")
+    (src / "built.md").write_text(built_page(), encoding="utf-8")
+    return lessons
+
+
+def build(
+    notebooks: list[Path] | None = None,
+    out: Path = OUT,
+    sources: Path = NOTEBOOKS,
+    timings: Path = TIMINGS,
+    widget_js: Path | None | bool = True,
+    log=print,
+) -> list[Lesson]:
+    """Build the site into ``out`` (``out/index.html``) from these lesson notebooks (default: the stored ones).
+
+    ``widget_js``: the unpacked widget manager (``aelib.vendor``), True for the cached one if there is one, or
+    None/False to show widgets as text. Raises BookError with Sphinx's warnings if there are any (a broken
+    reference, a page Sphinx cannot read): the previous site in ``out`` is then left as it was.
+    """
+    from sphinx.cmd.build import build_main
+
+    notebooks = notebooks if notebooks is not None else numbered(sources)
+    if not notebooks:
+        raise BookError(f"no lessons NN_*.ipynb in {sources}: nothing to build")
+    if widget_js is True:
+        widget_js = vendor.available()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
+        work = Path(tmp)
+        lessons = write_sources(work / "src", notebooks, sources, timings, widget_js or None)
+        warnings = work / "warnings.txt"
+        args = ["-b", "html", "-q", "-W", "--keep-going", "-w", str(warnings), "-d", str(work / "doctrees")]
+        code = build_main([*args, str(work / "src"), str(work / "html")])
+        said = warnings.read_text(encoding="utf-8").strip() if warnings.exists() else ""
+        if code != 0:
+            raise BookError(f"Sphinx could not build the site (exit code {code}):\n{said}")
+        old = work / "previous"
+        if out.exists():
+            out.replace(old)  # inside the temporary folder: removed with it
+        (work / "html").replace(out)
+    how = "" if widget_js else ", widgets as text"
+    log(f"Built the course's site ({len(lessons)} lessons{how}): open {out / 'index.html'}")
+    return lessons
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(
+        prog="python -m aelib book",
+        description="Build the course's site into build/course/ from the stored outputs in notebooks/ (make docs); "
+        "`fetch` downloads the widget manager its pages use, once.",
+    )
+    p.add_argument("action", nargs="?", choices=["build", "fetch"], default="build")
+    p.add_argument("--out", type=Path, default=OUT)
+    args = p.parse_args(argv)
+    if args.action == "fetch":
+        try:
+            print(f"widget manager: {vendor.fetch()}")
+        except vendor.VendorError as err:
+            print(f"note: {err}")
+        return 0
+    try:
+        build(out=args.out)
+    except BookError as err:
+        print(err)
+        return 1
+    return 0

@@ -1,0 +1,100 @@
+"""What the lessons are, read from their notebooks: files, titles, one-line summaries, run times.
+
+Shared by the course runner (``course.py``), the site (``book.py``) and the teacher guide (``student.py``), so the
+three always list the same lessons with the same words. A lesson is ``notebooks/NN_name.ipynb``; its title is its
+first Markdown heading and its summary the first sentence after it. Its run time is this machine's last ``make
+course`` (``build/executed/timings.json``) when there is one, else the span of the stored outputs' own per-cell
+timestamps (which nbclient records when it executes a notebook).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+TIMINGS = REPO / "build" / "executed" / "timings.json"
+
+
+def numbered(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The numbered lessons ``NN_*.ipynb`` in ``folder``, in order."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def chosen(paths: list[Path], only: list[str] | None) -> list[Path]:
+    """The lessons whose number is in ``only`` ("2", "02", "02_dense…"), or all of them."""
+    return [p for p in paths if not only or p.name[:2] in {o.zfill(2)[:2] for o in only}]
+
+
+def title_and_summary(nb) -> tuple[str, str]:
+    """The first markdown heading, and the first sentence of prose after it (the lesson's one-line summary)."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+        if lines and lines[0].startswith("#"):
+            title = lines[0].lstrip("#").strip()
+            prose = " ".join(line for line in lines[1:] if not line.startswith(("#", "|", "-", "*", ">")))
+            summary = re.split(r"(?<=[.!?])\s", prose, maxsplit=1)[0] if prose else ""
+            return title, summary
+    return "(untitled)", ""
+
+
+def stored_seconds(nb) -> tuple[float, str] | None:
+    """How long the stored run took, first cell's start to last cell's reply (nbclient's per-cell timestamps), and
+    its date as ``YYYY-MM-DD``; None when the notebook carries no timestamps."""
+    stamps = []
+    for cell in nb.cells:
+        execution = cell.get("metadata", {}).get("execution", {})
+        for key in ("iopub.execute_input", "shell.execute_reply"):
+            if key in execution:
+                stamps.append(datetime.fromisoformat(execution[key].replace("Z", "+00:00")))
+    if len(stamps) < 2:
+        return None
+    return (max(stamps) - min(stamps)).total_seconds(), min(stamps).date().isoformat()
+
+
+def measured_here(timings: Path = TIMINGS) -> dict[str, float]:
+    """``make course``'s last run time on this machine, in seconds, by lesson file name."""
+    if not timings.is_file():
+        return {}
+    return {r["file"]: r["seconds"] for r in json.loads(timings.read_text(encoding="utf-8"))}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson as the landing page and the teacher guide list it."""
+
+    path: Path  # the notebook read (its outputs are the ones a page shows)
+    title: str
+    summary: str  # Markdown, one sentence
+    seconds: float | None  # top to bottom in a fresh kernel; None when never measured
+    timed: str  # which run that time is of, in words: "this machine's `make course`", "the stored run of <date>"
+
+    @property
+    def number(self) -> str:  # "02"
+        return self.path.name[:2]
+
+
+def describe(path: Path, timings: Path = TIMINGS) -> Lesson:
+    """A lesson's title, summary and run time: this machine's ``make course`` if it ran it, else the stored run's."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    title, summary = title_and_summary(nb)
+    here = measured_here(timings).get(path.name)
+    if here is not None:
+        return Lesson(path, title, summary, here, "this machine's `make course`")
+    stored = stored_seconds(nb)
+    if stored:
+        return Lesson(path, title, summary, stored[0], f"the stored run of {stored[1]}")
+    return Lesson(path, title, summary, None, "no run yet: `make course` measures it")
+
+
+def minutes(seconds: float | None) -> str:
+    """A run time as the pages print it: "0.7 min" (a no-break space, so a table cell never splits it)."""
+    return "not measured" if seconds is None else f"{seconds / 60:.1f}\u00a0min"

@@ -1,0 +1,123 @@
+"""The course's site (aelib/book.py): its pages are made from the lessons and the docs, and a failed build keeps the
+previous site. The real site, in a browser: tests/test_book_site.py."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import nbformat
+import pytest
+from PIL import Image
+
+from aelib import book
+from aelib.lessons import describe, numbered
+
+WIDGET_VIEW = book.WIDGET_VIEW
+
+
+def png(width: int, height: int, shade: int = 0) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (shade, shade, shade)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def lesson(path, *, figures=(), explorer=False, markdown="Some prose.") -> object:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# Lesson 01 — Tiny\n\nA tiny lesson. More.\n\n{markdown}")]
+    for i, (tags, image) in enumerate(figures):
+        cell = nbformat.v4.new_code_cell(f"figure_{i}()", metadata={"tags": list(tags)})
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": image, "text/plain": "<Figure>"})]
+        nb.cells.append(cell)
+    if explorer:
+        cell = nbformat.v4.new_code_cell("widgets.latent_explorer(fashion)")
+        view = {"version_major": 2, "version_minor": 0, "model_id": "box1"}
+        cell.outputs = [nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view, "text/plain": "LabWidget(…)"})]
+        nb.cells.append(cell)
+        box = {"model_name": "VBoxModel", "state": {"_dom_classes": ["aelib-latent-explorer"]}}
+        bar = {"model_name": "FloatProgressModel", "state": {"_dom_classes": []}}
+        nb.metadata["widgets"] = {book.WIDGET_STATE: {"state": {"box1": box, "bar": bar}, "version_major": 2}}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_readme_sections_are_found_or_named_when_missing():
+    assert "import-linter" in book.readme_section("How aelib is built")
+    assert "make course" in book.readme_section("The two commands")
+    assert book.readme_opening().startswith("Eight Jupyter lessons")
+    with pytest.raises(book.BookError, match="no section '## Nowhere'"):
+        book.readme_section("Nowhere")
+
+
+def test_readme_links_become_site_links():
+    text = (
+        "[lesson 2](notebooks/02_dense_autoencoder.ipynb), [the lock](requirements.lock), [up](#the-data), "
+        "[linter](https://import-linter.readthedocs.io), ![fig](docs/x.png)"
+    )
+    assert book.site_links(text) == (
+        "[lesson 2](lessons/02_dense_autoencoder.ipynb), the lock, up, [linter](https://import-linter.readthedocs.io), "
+        "![fig](docs/x.png)"
+    )
+
+
+def test_the_thumbnail_is_the_tagged_figure_else_the_first_small(tmp_path):
+    first, tagged = png(800, 600, 10), png(1000, 400, 200)
+    nb = nbformat.read(lesson(tmp_path / "01_a.ipynb", figures=[((), first), (("thumbnail",), tagged)]), 4)
+    image = Image.open(io.BytesIO(book.thumbnail(nb)))
+    assert image.size == (320, 128) and image.getpixel((5, 5)) == (200, 200, 200)
+    nb = nbformat.read(lesson(tmp_path / "01_b.ipynb", figures=[((), first)]), 4)
+    assert Image.open(io.BytesIO(book.thumbnail(nb))).size == (320, 240)
+    assert book.thumbnail(nbformat.read(lesson(tmp_path / "01_c.ipynb"), 4)) is None
+
+
+def test_a_lesson_page_gets_its_header_and_a_note_above_each_explorer(tmp_path):
+    path = lesson(tmp_path / "01_tiny.ipynb", figures=[((), png(8, 8))], explorer=True)
+    described = describe(path, tmp_path / "none.json")
+    nb = book.page_notebook(path, described, "01_tiny.ipynb", widgets=True)
+    kinds = [c.cell_type for c in nb.cells]
+    assert kinds == ["markdown", "markdown", "code", "markdown", "code"]
+    header = nb.cells[1].source
+    assert "{download}`the notebook <../files/notebooks/01_tiny.ipynb>`" in header
+    assert "{download}`the student copy <../files/student/01_tiny.ipynb>`" in header and "make lab" in header
+    assert "running kernel" in nb.cells[3].source and "latent_explorer" in nb.cells[4].source
+    assert WIDGET_VIEW in nb.cells[4].outputs[0]["data"] and "widgets" in nb.metadata
+
+    text_only = book.page_notebook(path, described, "01_tiny.ipynb", widgets=False)
+    assert WIDGET_VIEW not in text_only.cells[4].outputs[0]["data"], "without the manager, widgets show as text"
+    assert "widgets" not in text_only.metadata
+
+
+def test_every_stored_lesson_gives_a_thumbnail_and_its_explorers_are_found():
+    with_explorers = set()
+    for path in numbered():
+        nb = nbformat.read(path, as_version=4)
+        assert book.thumbnail(nb), f"{path.name} has no figure for the landing page"
+        if book.explorer_models(nb):
+            with_explorers.add(path.name[:2])
+    assert {"06", "07", "08"} <= with_explorers
+
+
+def test_a_failed_build_keeps_the_previous_site(tmp_path):
+    sources, out = tmp_path / "nb", tmp_path / "site"
+    sources.mkdir()
+    good = lesson(sources / "01_tiny.ipynb", figures=[((), png(40, 30))])
+    book.build([good], out=out, sources=sources, timings=tmp_path / "none.json", widget_js=None, log=lambda *_: None)
+    before = (out / "index.html").read_text()
+    assert "Lesson 01 — Tiny" in before and (out / "lessons" / "01_tiny.html").is_file()
+    assert "are shown as text" in before.replace("\n", " ")
+
+    lesson(sources / "01_tiny.ipynb", markdown="See {doc}`a page that does not exist <nowhere>`.")
+    with pytest.raises(book.BookError, match="nowhere"):
+        book.build(out=out, sources=sources, timings=tmp_path / "none.json", widget_js=None, log=lambda *_: None)
+    assert (out / "index.html").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb", "site"], "no temporary folder left behind"
+
+
+def test_an_image_a_lesson_shows_must_exist(tmp_path):
+    sources = tmp_path / "nb"
+    sources.mkdir()
+    lesson(sources / "01_tiny.ipynb", markdown="![the curve](../docs/missing.png)")
+    with pytest.raises(book.BookError, match="missing.png"):
+        book.build(out=tmp_path / "site", sources=sources, timings=tmp_path / "none.json", widget_js=None)
