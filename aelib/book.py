@@ -168,14 +168,14 @@ built
 """
 
 
-def lesson_header(lesson: Lesson, student_copy: str, explorers: bool) -> str:
+def lesson_header(lesson: Lesson, explorers: bool) -> str:
     """The Markdown cell put under a lesson's title on its page."""
     lines = [
         "```{admonition} This page",
         ":class: tip",
         f"The notebook as it ran top to bottom in {minutes(lesson.seconds)} ({lesson.timed}), outputs included.",
         f"Download {{download}}`the notebook <../files/notebooks/{lesson.path.name}>` or "
-        f"{{download}}`the student copy <../files/student/{student_copy}>` (exercises blank, no outputs). "
+        f"{{download}}`the student copy <../files/student/{lesson.path.name}>` (exercises blank, no outputs). "
         f"To run it: `make lab`, then open `notebooks/{lesson.path.name}`.",
     ]
     if explorers:
@@ -199,12 +199,12 @@ def explorer_models(nb) -> set[str]:
     }
 
 
-def page_notebook(path: Path, lesson: Lesson, student_copy: str, widgets: bool):
+def page_notebook(lesson: Lesson, widgets: bool):
     """The notebook as its page shows it: the header under the title, a note above each explorer; without the
     widget manager, widget views fall back to their text."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(lesson.path, as_version=4)
     explorers = explorer_models(nb)
     cells = []
     for cell in nb.cells:
@@ -220,7 +220,7 @@ def page_notebook(path: Path, lesson: Lesson, student_copy: str, widgets: bool):
                 output.get("data", {}).pop(WIDGET_VIEW, None)
         cells.append(cell)
         if len(cells) == 1 and cell.cell_type == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(lesson_header(lesson, student_copy, bool(explorers))))
+            cells.append(nbformat.v4.new_markdown_cell(lesson_header(lesson, bool(explorers))))
     if not widgets:
         nb.metadata.pop("widgets", None)
     nb.cells = cells
@@ -240,6 +240,8 @@ def copy_images(nb, pages: Path, sources: Path = NOTEBOOKS) -> None:
             if not source.is_file():
                 raise BookError(f"a lesson shows the image {target!r}, which is not a file next to {sources}")
             copy = (pages / target).resolve()
+            if pages.resolve().parent not in copy.parents:
+                raise BookError(f"a lesson shows the image {target!r}, which lies outside the site's folder")
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, copy)
 
@@ -284,7 +286,7 @@ def write_sources(
         instructor = sources / name if (sources / name).is_file() else lesson.path
         shutil.copy(lesson.path, src / "files" / "notebooks" / name)
         make_student_copy(instructor, src / "files" / "student" / name)
-        nb = page_notebook(lesson.path, lesson, name, widgets)
+        nb = page_notebook(lesson, widgets)
         nbformat.write(nb, src / "lessons" / name)
         copy_images(nb, src / "lessons", instructor.parent)
         thumb = thumbnail(nb)

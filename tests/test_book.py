@@ -75,7 +75,7 @@ def test_the_thumbnail_is_the_tagged_figure_else_the_first_small(tmp_path):
 def test_a_lesson_page_gets_its_header_and_a_note_above_each_explorer(tmp_path):
     path = lesson(tmp_path / "01_tiny.ipynb", figures=[((), png(8, 8))], explorer=True)
     described = describe(path, tmp_path / "none.json")
-    nb = book.page_notebook(path, described, "01_tiny.ipynb", widgets=True)
+    nb = book.page_notebook(described, widgets=True)
     kinds = [c.cell_type for c in nb.cells]
     assert kinds == ["markdown", "markdown", "code", "markdown", "code"]
     header = nb.cells[1].source
@@ -84,7 +84,7 @@ def test_a_lesson_page_gets_its_header_and_a_note_above_each_explorer(tmp_path):
     assert "running kernel" in nb.cells[3].source and "latent_explorer" in nb.cells[4].source
     assert WIDGET_VIEW in nb.cells[4].outputs[0]["data"] and "widgets" in nb.metadata
 
-    text_only = book.page_notebook(path, described, "01_tiny.ipynb", widgets=False)
+    text_only = book.page_notebook(described, widgets=False)
     assert WIDGET_VIEW not in text_only.cells[4].outputs[0]["data"], "without the manager, widgets show as text"
     assert "widgets" not in text_only.metadata
 
@@ -115,9 +115,15 @@ def test_a_failed_build_keeps_the_previous_site(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb", "site"], "no temporary folder left behind"
 
 
-def test_an_image_a_lesson_shows_must_exist(tmp_path):
+def test_an_image_a_lesson_shows_must_exist_inside_the_site(tmp_path):
     sources = tmp_path / "nb"
     sources.mkdir()
     lesson(sources / "01_tiny.ipynb", markdown="![the curve](../docs/missing.png)")
     with pytest.raises(book.BookError, match="missing.png"):
         book.build(out=tmp_path / "site", sources=sources, timings=tmp_path / "none.json", widget_js=None)
+    (tmp_path / "far.png").write_bytes(base64.b64decode(png(4, 4)))
+    deep = tmp_path / "a" / "b" / "nb"
+    deep.mkdir(parents=True)
+    lesson(deep / "01_tiny.ipynb", markdown="![far](../../../far.png)")  # a file, but out of the site's folder
+    with pytest.raises(book.BookError, match="outside the site"):
+        book.write_sources(tmp_path / "site" / "src", [deep / "01_tiny.ipynb"], deep, tmp_path / "none.json")

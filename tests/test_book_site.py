@@ -22,7 +22,7 @@ from aelib.lessons import describe, minutes, numbered
 from tests.test_browser import CHROMIUM_ARGS, SHOTS, chromium_path
 
 LESSONS = numbered()
-NO_TIMINGS = Path(__file__).with_name("no-such-timings.json")  # the site shows the stored outputs' own run times, whatever ran here
+NO_TIMINGS = Path(__file__).with_name("no-such-timings.json")  # the stored runs' own times, whatever ran here
 
 
 class Site:
