@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, describe, numbered
+from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, chosen, describe, numbered
 
 OUT = REPO / "build" / "student"
 GUIDE = REPO / "docs" / "TEACHER.md"
@@ -52,9 +52,7 @@ class Exercise:
     check_id: str  # nbgrader grade_id of the check (grade) cell
 
 
-def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The numbered lessons ``NN_*.ipynb``, in order."""
-    return numbered(folder)
+lessons = numbered  # the numbered lessons NN_*.ipynb in a folder (default notebooks/), in order
 
 
 def part(cell) -> str | None:
@@ -181,10 +179,10 @@ def build(notebooks: Path = NOTEBOOKS, out: Path = OUT, only: list[str] | None =
     paths = lessons(notebooks)
     if not paths:
         raise FileNotFoundError(f"no lessons NN_*.ipynb in {notebooks}")
-    chosen = [p for p in paths if not only or p.name[:2] in {o.zfill(2) for o in only}]
+    picked = chosen(paths, only)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in chosen:
+    for path in picked:
         make_student_copy(path, out / path.name)
         written.append(out / path.name)
         log(f"  {path.name}: {len(exercises(_read(path), path.name[:2]))} exercise(s)")
