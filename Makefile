@@ -2,6 +2,8 @@
 #   make course   — set up, fetch + verify data, execute every lesson, build the course's site: build/course/index.html
 #   make test     — set up, fetch + verify data, ruff + import layers, unit tests, nbval over every notebook
 #                   (twice: as is, and on another float path); NBVAL_EXACT=1 compares exactly, on this float path only
+# After a change, first: make check (ruff, the import layers and every test that runs no lesson and starts no
+#       browser: offline, a few minutes once `make data` has run). CI runs make test.
 # Also: make docs (the site from the stored outputs, in seconds; = make course SITE_ONLY=1), make lab (JupyterLab),
 #       make data, make notebooks (refresh stored outputs), make student (classroom copies), make bench.
 
@@ -10,18 +12,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aelib-installed
 
-.PHONY: setup data course docs webjs test lab notebooks lint chromium student bench clean
+.PHONY: setup data course docs webjs check test lab notebooks lint chromium student bench clean
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
-# Re-installs only when the lock file or pyproject.toml changed since the last install.
+# Re-installs only when the lock file or pyproject.toml changed since the last install. --no-compile: Python compiles
+# (and caches) what is imported when it is first imported, instead of pip compiling all of torch ahead (a third of the
+# install's time).
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+	@echo "set-up done: $(VENV) holds the packages of requirements.lock and aelib"
 
 setup: $(STAMP)
 
@@ -59,12 +64,20 @@ lint: setup
 NBVAL      := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg $(if $(NBVAL_EXACT),--nbval-exact)
 FLOAT_PATH := ATEN_CPU_CAPABILITY=default
 
+# The contributor's loop: no lesson executed, no browser, no network (pyproject.toml's markers; `make data` first).
+check: lint
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not lessons and not browser and not network" tests
+
+# After each lesson, nbval also runs its student copy's exercise cells in the lesson's kernel (tests/nbval_student.py).
+# The second pass leaves out the lessons that print no number from training (no cell tagged nbval-approx): nothing
+# in them can move on another float path.
 test: data lint chromium webjs
 	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) tests notebooks
 ifndef NBVAL_EXACT
 	@echo "nbval, second pass: the lessons on another float path ($(FLOAT_PATH))"
 	@ck=$$(mktemp -d) && trap 'rm -rf "$$ck"' EXIT && \
-	  env $(FLOAT_PATH) AELIB_CHECKPOINTS="$$ck" $(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks
+	  env $(FLOAT_PATH) AELIB_CHECKPOINTS="$$ck" $(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) \
+	  --nbval-trained-only notebooks
 endif
 
 # The browser test drives Debian's Chromium (no browser download). Installed here when missing and we are root;
@@ -82,8 +95,9 @@ student: setup
 bench: data
 	$(BIN)/python -m aelib bench
 
+# jupyter/jupyter_server_config.json: the kernels' messages encrypted (so ipykernel does not warn that they are not).
 lab: data
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab --config=jupyter/jupyter_server_config.json notebooks
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

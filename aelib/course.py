@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from aelib import book
-from aelib.lessons import TIMINGS, chosen, numbered, title_and_summary
+from aelib.lessons import TIMINGS, chosen, execute, numbered, title_and_summary
 
 REPO = Path(__file__).resolve().parent.parent
 EXECUTED = TIMINGS.parent
@@ -28,19 +28,6 @@ class LessonRun:
     title: str
     summary: str
     seconds: float
-
-
-def execute(path: Path, timeout: int = 600):
-    """Run a notebook top to bottom in a fresh kernel, working directory = its folder; return it executed."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
-    client.execute()
-    return nb
 
 
 def run_course(

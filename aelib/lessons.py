@@ -1,10 +1,11 @@
-"""What the lessons are, read from their notebooks: files, titles, one-line summaries, run times.
+"""What the lessons are, read from their notebooks: files, titles, one-line summaries, run times; and how one runs.
 
 Shared by the course runner (``course.py``), the site (``book.py``) and the teacher guide (``student.py``), so the
 three always list the same lessons with the same words. A lesson is ``notebooks/NN_name.ipynb``; its title is its
 first Markdown heading and its summary the first sentence after it. Its run time is this machine's last ``make
 course`` (``build/executed/timings.json``) when there is one, else the span of the stored outputs' own per-cell
-timestamps (which nbclient records when it executes a notebook).
+timestamps (which nbclient records when it executes a notebook). :func:`execute` is the one way the course runs a
+notebook outside nbval: the course runner and the grading of student notebooks both use it.
 """
 
 from __future__ import annotations
@@ -98,3 +99,32 @@ def describe(path: Path, timings: Path = TIMINGS) -> Lesson:
 def minutes(seconds: float | None) -> str:
     """A run time as the pages print it: "0.7 min" (a no-break space, so a table cell never splits it)."""
     return "not measured" if seconds is None else f"{seconds / 60:.1f}\u00a0min"
+
+
+def execute(path: Path, timeout: int = 600, allow_errors: bool = False, nb=None):
+    """Run a notebook top to bottom in a fresh ``python3`` kernel, working directory = the folder of ``path``;
+    return it executed (nbclient records each cell's outputs and timestamps in it).
+
+    ``nb``: run this notebook object instead of the file's content (``path`` then only sets the folder).
+    ``allow_errors``: go on past a failing cell (grading) instead of raising at the first one.
+    The kernel gets CurveZMQ keys from its manager (jupyter_client's ``transport_encryption="auto"``, for kernels
+    whose kernelspec declares support, as ipykernel's does): its messages are encrypted, so ipykernel has no
+    reason to warn that the kernel talks over TCP in plain text.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport_encryption = "auto"
+    nb = nbformat.read(path, as_version=4) if nb is None else nb
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(path.parent)}},
+        config=config,
+    )
+    client.execute()
+    return nb

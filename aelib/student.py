@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, chosen, describe, numbered
+from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, chosen, describe, execute, numbered
 
 OUT = REPO / "build" / "student"
 GUIDE = REPO / "docs" / "TEACHER.md"
@@ -114,14 +114,21 @@ def student_exporter():
     return exporter
 
 
+def student_copy(nb, folder: Path):
+    """The student copy of the instructor notebook ``nb`` (a notebook object that lives in ``folder``)."""
+    import nbformat
+
+    body, _ = student_exporter().from_notebook_node(nb, resources={"metadata": {"path": str(folder)}})
+    return nbformat.reads(body, as_version=4)
+
+
 def make_student_copy(src: Path, dst: Path) -> None:
     """Write the student copy of the instructor notebook ``src`` to ``dst``."""
     import nbformat
 
-    nb = nbformat.read(src, as_version=4)
-    body, _ = student_exporter().from_notebook_node(nb, resources={"metadata": {"path": str(src.parent)}})
+    copy = student_copy(nbformat.read(src, as_version=4), src.parent)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(body, encoding="utf-8")
+    nbformat.write(copy, dst)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -217,25 +224,6 @@ class CheckResult:
     message: str  # the first line of the check's output: "✓ Correct: …" or the error's message
 
 
-def execute(path: Path, timeout: int = 600, allow_errors: bool = True, nb=None):
-    """Run a notebook top to bottom in a fresh kernel, working directory = the folder of ``path``; return it executed.
-
-    ``nb``: run this notebook object instead of the file's content (``path`` then only sets the folder).
-    """
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4) if nb is None else nb
-    NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=allow_errors,
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
-    return nb
-
-
 def restore_checks(nb, instructor) -> int:
     """Put the instructor's task and check cells (hidden tests included) back into a student's notebook, matched by
     nbgrader grade_id, as ``nbgrader autograde`` does; return how many were restored.
@@ -298,7 +286,7 @@ def grade(paths: list[Path], notebooks: Path = NOTEBOOKS, timeout: int = 600, lo
         nb = nbformat.read(path, as_version=4)
         restore_checks(nb, nbformat.read(instructors[lesson], as_version=4))
         start = time.perf_counter()
-        results = check_results(execute(path, timeout=timeout, nb=nb), lesson)
+        results = check_results(execute(path, timeout=timeout, allow_errors=True, nb=nb), lesson)
         log(f"{path.name} ({time.perf_counter() - start:.0f} s)")
         for r in results:
             log(f"  {r.exercise} {r.title}: {_fmt_points(r.earned)}/{_fmt_points(r.points)}  {r.message[:160]}")

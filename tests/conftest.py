@@ -1,9 +1,8 @@
 """Test order for `make test`: unit tests, then nbval over the lessons, then the tests that use the lessons' work.
 
 The lessons save their trained models as checkpoints (`aelib.recipes.load_or_train`). The quality bars score the
-checkpoints the lessons wrote in this session; the browser test and the student-copy execution open lesson 06 and the
-student copies, which load those checkpoints. Run after nbval, they take seconds per model instead of training it
-again. Order within each group is kept.
+checkpoints the lessons wrote in this session, and the browser test opens lesson 06, which loads those checkpoints.
+Run after nbval, they take seconds per model instead of training it again. Order within each group is kept.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import torch  # noqa: E402
 
 import aelib.train as train_module  # noqa: E402
 
-LAST = ("test_quality.py", "test_browser.py", "test_student.py")
+LAST = ("test_quality.py", "test_browser.py")
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:

@@ -134,6 +134,7 @@ class Record:
         self.cells = 0  # tagged cells compared
         self.within = 0  # of those, cells that matched only within the tolerance
         self.largest: Move | None = None
+        self.left_out: list[str] = []  # notebooks --nbval-trained-only did not run
 
 
 RECORD = Record()
@@ -196,6 +197,34 @@ def pytest_addoption(parser) -> None:
         action="store_true",
         help=f"compare cells tagged {TAG} exactly too (determinism check on the machine that wrote the outputs)",
     )
+    parser.getgroup("general").addoption(
+        "--nbval-trained-only",
+        action="store_true",
+        help=f"only notebooks with a cell tagged {TAG} (a number that comes from training): for a pass on another "
+        "float path, where a notebook without one has nothing that can move",
+    )
+
+
+def trains(path) -> bool:
+    """Whether a notebook prints numbers that come out of training: it has a cell tagged ``nbval-approx``."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    return any(TAG in cell.metadata.get("tags", []) for cell in nb.cells if cell.cell_type == "code")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not config.getoption("nbval_trained_only", False):
+        return
+    verdict: dict = {}
+    for item in items:
+        if item.path.suffix == ".ipynb" and item.path not in verdict:
+            verdict[item.path] = trains(item.path)
+    left_out = [item for item in items if not verdict.get(item.path, True)]
+    if left_out:
+        RECORD.left_out = sorted({item.path.name for item in left_out})
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if verdict.get(item.path, True)]
 
 
 def pytest_configure(config) -> None:
@@ -212,6 +241,10 @@ def pytest_configure(config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    if RECORD.left_out:
+        terminalreporter.write_line(
+            f"{TAG}: not run on this pass, no number from training to compare: {', '.join(RECORD.left_out)}"
+        )
     if not RECORD.cells:
         return
     mode = "exactly (--nbval-exact)" if exact_mode(terminalreporter.config) else "with tolerance"

@@ -80,7 +80,8 @@ def test_linear_denoiser_on_synthetic_data():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# the reference figures on the real data (/work/shared/README.md)
+# the reference figures on the real data: PCA fitted on the 60k training images (float64), pixels x/255, test MSE
+# per pixel, as measured when the course was built (PCA-30's 0.01769 is Hinton & Salakhutdinov's 13.87 per image)
 
 
 def within(value: float, reference: float, rel: float = 0.01) -> bool:

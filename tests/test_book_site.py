@@ -113,6 +113,7 @@ def served(site):
     server.server_close()
 
 
+@pytest.mark.browser
 def test_a_reader_browses_the_site_in_chromium(served):
     if chromium_path() is None:
         pytest.skip("Chromium is not installed: `sudo apt-get install chromium` (or `make chromium` as root)")

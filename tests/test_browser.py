@@ -31,9 +31,12 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.browser, pytest.mark.lessons]  # lesson 06 loads the models lessons 02-04 trained
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = "06_latent_space_lab.ipynb"
 SHOTS = REPO / "build" / "browser"
+SERVER_CONFIG = REPO / "jupyter" / "jupyter_server_config.json"  # what `make lab` starts JupyterLab with
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -145,6 +148,7 @@ def lab(tmp_path_factory):
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
+        f"--config={SERVER_CONFIG}",  # the course's server settings, as `make lab` uses them
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -267,6 +271,8 @@ def test_latent_explorer_slider_updates_the_picture_in_jupyterlab(lab):
                 sel = f".aelib-{kind} img"
                 wait_until(lambda sel=sel: len([s for s in image_sources(page, sel) if s]) >= 3, 120, sel)
             assert page.locator("text=Error displaying widget").count() == 0
+            # The kernel's messages were encrypted (CurveZMQ keys from the server), so it did not warn about them.
+            assert "without encryption" not in lab.log(), lab.log()
             explorer.screenshot(path=str(SHOTS / "latent_explorer.png"))
             page.screenshot(path=str(SHOTS / "page.png"))
         except Exception:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from aelib import course, lessons
 
@@ -52,7 +51,6 @@ def test_title_and_summary_are_the_heading_and_the_first_sentence(tmp_path):
     assert (title, summary) == ("Lesson 01 — Pixels", "We look at pixels.")
 
 
-@pytest.mark.slow
 def test_lessons_run_in_order_and_the_site_shows_what_just_ran(tmp_path):
     notebooks, executed, site = tmp_path / "nb", tmp_path / "executed", tmp_path / "site"
     notebooks.mkdir()

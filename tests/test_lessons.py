@@ -60,3 +60,19 @@ def test_chosen_takes_numbers_in_any_spelling(tmp_path):
     paths = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb", tmp_path / "10_c.ipynb"]
     assert lessons.chosen(paths, ["2", "10_c"]) == [paths[1], paths[2]]
     assert lessons.chosen(paths, None) == paths
+
+
+def test_execute_runs_in_a_kernel_whose_messages_are_encrypted(tmp_path, capfd):
+    """The course runner's kernel gets CurveZMQ keys from its manager, so ipykernel prints no warning that it talks
+    over TCP in plain text (it writes that to the kernel's stderr, our own when nbclient starts it)."""
+    nb = nbformat.v4.new_notebook()
+    source = "import json\nfrom ipykernel.connect import get_connection_file\n\nprint(sorted(json.load(open("
+    source += "get_connection_file()))))"
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    ran = lessons.execute(path)
+    printed = ran.cells[0].outputs[0]["text"]
+    assert "curve_publickey" in printed and "curve_secretkey" in printed, printed  # the keys the manager provisioned
+    assert "without encryption" not in capfd.readouterr().err

@@ -152,6 +152,14 @@ def test_bad_cell_settings_are_refused_with_a_reason(tmp_path):
     assert "rtol must lie in [0, 0.2]" in result.stdout, result.stdout[-2000:]
 
 
+def test_the_trained_only_pass_leaves_out_notebooks_without_a_tagged_cell(tmp_path):
+    result = run_nbval(tmp_path, [CELLS["untagged identical"]], "--nbval-trained-only")
+    assert verdicts(result.stdout) == {}, result.stdout[-2000:]
+    assert f"{TAG}: not run on this pass, no number from training to compare: synthetic.ipynb" in result.stdout
+    result = run_nbval(tmp_path, [CELLS["within tolerance"], CELLS["untagged identical"]], "--nbval-trained-only")
+    assert verdicts(result.stdout) == {0: "PASSED", 1: "PASSED"}, result.stdout[-2000:]
+
+
 def test_notebook_wide_tolerance_is_refused(tmp_path):
     result = run_nbval(tmp_path, [CELLS["within tolerance"]], metadata={TAG: {"rtol": 0.1}})
     assert result.returncode != 0 and "set for the whole notebook" in result.stdout, result.stdout[-2000:]

@@ -94,6 +94,19 @@ def test_tolerant_cells_are_single_cells_with_valid_settings_and_numbers_to_comp
         assert mask(printed)[1], f"{path.name} code cell {i} is tagged {TAG} but prints no decimal number"
 
 
+TRAINING = re.compile(r"recipes\.(train|load_or_train)\(|\bfit\(|\.backward\(")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_a_lesson_that_trains_has_tolerant_cells(path):
+    """`make test`'s second float path runs only the lessons with a cell tagged nbval-approx (a number that comes
+    from training): a lesson that trains must tag the cells that print what training moves."""
+    from tests.nbval_approx import trains
+
+    if any(TRAINING.search(source(cell)) for cell in code_cells(path)):
+        assert trains(path), f"{path.name} trains a model but tags no cell nbval-approx"
+
+
 def test_make_test_second_pass_runs_on_a_measured_float_path():
     """The Makefile's second nbval pass uses one of benchmarks/float_paths.py's paths, setting for setting, so the
     README's table of what it moves is about the path `make test` really runs."""

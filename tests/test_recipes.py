@@ -169,8 +169,15 @@ def test_lesson_08s_recipes():
     assert (anchor.epochs, anchor.batch_size, anchor.lr, anchor.loss, anchor.schedule) == (10, 128, 1e-3, "bce_sum",
                                                                                          "constant")
     assert anchor.model().hidden == (400,) and anchor.model().code_size == 20  # pytorch/examples vae/main.py
-    assert recipes.VAE_2D.model().code_size == 2 and recipes.AE_20.model().sizes == (784, 400, 20)
+    assert recipes.VAE_2D.model().code_size == 2
+    strong = recipes.VAE_STRONG.model()
+    assert (strong.hidden, strong.code_size, strong.activation) == ((512, 256), 32, "elu")
+    assert any(isinstance(m, torch.nn.ELU) for m in strong.modules())
+    assert not any(isinstance(m, torch.nn.ELU) for m in anchor.model().modules())
     assert recipes.VAE_BETA[1.0] is anchor and "term_weights" not in anchor.fit_kwargs()
+    # beta = 0 is the anchor's run with the KL switched off, setting for setting: lesson 08's plain autoencoder
+    assert recipes.VAE_BETA[0.0].fit_kwargs() == {**anchor.fit_kwargs(), "term_weights": {"kl": 0.0}}
+    assert recipes.VAE_BETA[30.0].epochs < recipes.VAE_BETA[30.0].original().epochs == anchor.epochs
     for beta in (0.0, 30.0):
         r = recipes.VAE_BETA[beta]
         assert recipes.RECIPES[r.name] is r and r.fit_kwargs()["term_weights"] == {"kl": beta}

@@ -63,6 +63,8 @@ def test_vae_shapes_modes_and_the_anchor_layers():
         vae.decode(torch.rand(5, 3))
     with pytest.raises(ValueError, match="hidden size"):
         models.VAE((), 4)
+    with pytest.raises(ValueError, match="unknown activation 'gelu'; valid: relu, elu"):
+        models.VAE((8,), 2, activation="gelu")
 
 
 def test_reparameterization_has_the_moments_and_the_gradients():

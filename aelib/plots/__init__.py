@@ -30,7 +30,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
-from torchvision.utils import make_grid
 
 ImageBatch = Any  # torch.Tensor | np.ndarray of images, see the module docstring
 IMSHOW = dict(cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
@@ -193,6 +192,10 @@ def make_grid_image(images: ImageBatch, nrow: int = 8, padding: int = 2, pad_val
     """
     if nrow < 1:
         raise ValueError(f"nrow must be >= 1, got {nrow}.")
+    # Imported here: importing torchvision costs about a second (it loads its models and torch's compiler), which
+    # every lesson's first cell would pay for a function only some lessons call.
+    from torchvision.utils import make_grid
+
     x = torch.from_numpy(_images(images)).unsqueeze(1)  # (N, 1, H, W), what make_grid expects
     grid = make_grid(x, nrow=nrow, padding=padding, pad_value=pad_value)
     return grid[0].numpy()  # make_grid repeats one channel into three identical ones
