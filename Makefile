@@ -18,12 +18,13 @@ STAMP  := $(VENV)/.aelib-installed
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
-# Re-installs only when the lock file or pyproject.toml changed since the last install. --no-compile: Python compiles
-# (and caches) what is imported when it is first imported, instead of pip compiling all of torch ahead (a third of the
-# install's time).
+# Re-installs only when the lock file or pyproject.toml changed since the last install. The bytecode is compiled
+# after pip, on every core (pip compiles one file at a time: a third of the install's time); a Python run with
+# PYTHONDONTWRITEBYTECODE would otherwise recompile torch on every start.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 	@echo "set-up done: $(VENV) holds the packages of requirements.lock and aelib"

@@ -93,7 +93,8 @@ def site_links(markdown: str) -> str:
 
 
 def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) -> str:
-    """``index.md``: what the course is, for whom, the two commands, the lessons, where the rest is."""
+    """``index.md``: what the course is, for whom, the two commands and how long they take, the lessons, where the rest
+    is."""
     commands = re.search(r"```bash\n.*?```", readme_section("The two commands"), flags=re.S).group(0)
     rows = []
     for lesson in lessons:
@@ -129,6 +130,10 @@ def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) 
 This site is what `make course` builds in `build/course/` after running every lesson; `make docs` rebuilds it from
 the outputs stored in `notebooks/` in seconds, without running anything. {widget_note}; moving a slider needs a
 running kernel: `make lab`.
+
+## How long it takes
+
+{site_links(readme_section("How long it takes"))}
 
 ## The lessons
 

@@ -87,7 +87,7 @@ CONV_DENOISER = Recipe(
     note="the original's conv denoiser (72-d bottleneck), noise sigma 0.5 clipped; it trained 20 epochs.",
 )
 UNET_DENOISER = Recipe(
-    "unet_denoiser", models.UNetDenoiser, "mnist", epochs=1, batch_size=64, noise_std=0.5, original_epochs=1,
+    "unet_denoiser", models.UNetDenoiser, "mnist", epochs=1, batch_size=128, lr=2e-3, noise_std=0.5, original_epochs=1,
     note="our stronger denoiser: a 2-level U-Net with skip connections predicting a residual.",
 )
 SIGMOID_MLP = Recipe(

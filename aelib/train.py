@@ -257,8 +257,10 @@ def _train_epoch(
         losses.append(loss.detach())
         sizes.append(len(x))
         bar.update(1)
-        # .item() makes a GPU wait for its queue: read losses back every 20 batches there, every batch on a CPU.
-        if x.device.type == "cpu" or (i + 1) % 20 == 0:
+        # .item() makes the device finish its queue and checking for NaN costs a few small ops: read the losses back
+        # every 20 batches (a NaN is still caught, with its batch number). A CPU step of a small model takes ~1.5 ms,
+        # and reading back after each one made a Fashion-MNIST epoch 8 % slower.
+        if (i + 1) % 20 == 0:
             total += _read_back(losses, sizes, checked, epoch, lr, scale)
             checked = len(losses)
             bar.set_postfix_str(f"loss {total / sum(sizes):.5f}", refresh=False)  # refresh=False: obey mininterval

@@ -65,6 +65,14 @@ def test_every_lesson_has_a_page_listed_on_the_index_with_its_run_time(site):
     assert "`" not in re.sub(r"<[^>]+>", "", index.split('<table class="aelib-lessons')[1].split("</table>")[0])
 
 
+def test_the_index_says_how_long_the_commands_take(site):
+    text = re.sub(r"<[^>]+>", "", page(site, "index.html"))
+    rows = re.findall(r"^\| `(make \w+)`[^|]*\| ([^|]+?) \|$", book.readme_section("How long it takes"), re.M)
+    assert [command for command, _ in rows] == ["make check", "make course", "make test"], rows
+    for command, took in rows:
+        assert command in text and took in text, (command, took)
+
+
 def test_the_downloads_are_the_notebook_and_its_student_copy(site):
     for path in LESSONS:
         html = page(site, f"lessons/{path.stem}.html")
