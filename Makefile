@@ -20,11 +20,12 @@ help:
 
 # Re-installs only when the lock file or pyproject.toml changed since the last install. The bytecode is compiled
 # after pip, on every core (pip compiles one file at a time: a third of the install's time); a Python run with
-# PYTHONDONTWRITEBYTECODE would otherwise recompile torch on every start.
+# PYTHONDONTWRITEBYTECODE would otherwise recompile torch on every start. Like pip, it skips the few files written
+# for a newer Python (torch's testing/_internal/py312_intrinsics.py), hence the `|| true`.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 	@echo "set-up done: $(VENV) holds the packages of requirements.lock and aelib"
