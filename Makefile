@@ -54,7 +54,7 @@ webjs: setup
 notebooks: data
 	$(BIN)/python -m aelib course --inplace
 
-# ruff (code and notebooks), then the layers of aelib (pyproject.toml [tool.importlinter]; README, "How aelib is built").
+# ruff (code and notebooks), then the layers of aelib (pyproject.toml [tool.importlinter]; docs/architecture.md).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache

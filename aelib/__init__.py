@@ -1,6 +1,6 @@
 """aelib — the helper package of a hands-on PyTorch course on autoencoders.
 
-Modules, one idea each, on four floors; imports only go down (README, "How aelib is built"; checked by
+Modules, one idea each, on four floors; imports only go down (docs/architecture.md; checked by
 ``lint-imports`` with the contracts in ``pyproject.toml``):
 
 - top: ``__main__`` (the CLI), ``widgets`` (the explorers), ``exercises`` (the checks), ``course``, ``student``,

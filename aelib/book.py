@@ -8,12 +8,13 @@
   ``nb_execution_mode = "off"``), a header with its run time and two downloads (the notebook with its outputs, and
   the student copy made by ``aelib.student``), and a note above each explorer that its sliders need a kernel;
 - ``teacher`` — the teacher guide (``docs/TEACHER.md`` with its generated tables, as ``make student`` writes it);
-- ``built`` — README's "How aelib is built".
+- ``built`` — docs/architecture.md, "How aelib is built".
 
-The text comes from the lessons, README and docs/TEACHER.md, never a copy of them, so the site cannot drift from the
-course. ``make course`` gives the notebooks it has just executed; ``make docs`` (``python -m aelib book``) the
-stored outputs in ``notebooks/``, which takes seconds. The Sphinx settings are ``docs/book/conf.py``. The site is
-built in a temporary folder and swapped in whole, so a failed build leaves the previous site as it was.
+The text comes from the lessons, README, docs/architecture.md and docs/TEACHER.md, never a copy of them, so the site
+cannot drift from the course. ``make course`` gives the notebooks it has just executed; ``make docs`` (``python -m
+aelib book``) the stored outputs in ``notebooks/``, which takes seconds. The Sphinx settings are
+``docs/book/conf.py``. The site is built in a temporary folder and swapped in whole, so a failed build leaves the
+previous site as it was.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, Lesson, describe, minutes, n
 CONF = REPO / "docs" / "book"
 OUT = REPO / "build" / "course"
 README = REPO / "README.md"
+ARCHITECTURE = REPO / "docs" / "architecture.md"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 THUMB_WIDTH = 320  # pixels: the landing page shows them at 160
@@ -75,14 +77,14 @@ def readme_opening(readme: Path = README) -> str:
 
 
 def site_links(markdown: str) -> str:
-    """README's links as the site needs them: a lesson's notebook becomes its page; a link to another repository file
-    (which the site does not carry) or to a README heading becomes its text."""
+    """Links of README and docs/ as the site needs them: a lesson's notebook becomes its page; a link to another
+    repository file (which the site does not carry) or to a heading becomes its text."""
 
     def fix(match: re.Match) -> str:
         text, target = match.group(1), match.group(2)
         if re.match(r"[a-z]+://|#|mailto:", target):
             return match.group(0) if not target.startswith("#") else text
-        lesson = re.fullmatch(r"notebooks/(\d\d_\w+)\.ipynb", target)
+        lesson = re.fullmatch(r"(?:\.\./)?notebooks/(\d\d_\w+)\.ipynb", target)  # from README or docs/
         return f"[{text}](lessons/{lesson.group(1)}.ipynb)" if lesson else text
 
     return re.sub(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)", fix, markdown)
@@ -255,11 +257,11 @@ def teacher_page(lesson_paths: list[Path], timings: Path) -> str:
     from aelib.student import teacher_guide
 
     text = teacher_guide(lesson_paths, timings=timings)
-    return re.sub(r"<!--.*?-->\n*", "", text, flags=re.S)  # the "this file is the source of …" comment
+    return site_links(re.sub(r"<!--.*?-->\n*", "", text, flags=re.S))  # drops the "this file is the source" comment
 
 
 def built_page() -> str:
-    return "# How aelib is built\n\n" + site_links(readme_section("How aelib is built"))
+    return site_links(ARCHITECTURE.read_text(encoding="utf-8"))  # its own "# How aelib is built" heading
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from tests.nbval_approx import TAG, mask  # noqa: E402  the same number pattern as the comparison itself
 
 OUT = REPO / "build" / "float-paths"
-# What each setting does, measured on the session machines (README, "What the regression tests compare"):
+# What each setting does, measured on the session machines (docs/testing.md):
 PATHS = {
     "default": {},
     # MKL's conditional numerical reproducibility mode: its SSE2-compatible code path, another sgemm kernel.

@@ -10,7 +10,7 @@ comparison for cells tagged ``nbval-approx``:
   one within ``max(rtol * |stored|, atol)``. Integers (``60000``, ``57``, ``(64, 1, 28, 28)``) stay exact.
 
 Tolerance: ``DEFAULT_RTOL`` and ``DEFAULT_ATOL`` below, measured by running every lesson under several float paths
-(README, "What the regression tests compare"). A cell may set its own in its metadata::
+(docs/testing.md). A cell may set its own in its metadata::
 
     "metadata": {"tags": ["nbval-approx"], "nbval-approx": {"rtol": 0.05}}
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import pytest
 
 TAG = "nbval-approx"
-DEFAULT_RTOL = 0.15  # relative: >= 2x the largest move measured in each lesson (README, the regression tests)
+DEFAULT_RTOL = 0.15  # relative: >= 2x the largest move measured in each lesson (docs/testing.md)
 DEFAULT_ATOL = 1e-6  # absolute floor, for printed numbers at or near zero
 PLACEHOLDER = "<number>"
 

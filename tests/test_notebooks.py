@@ -109,7 +109,7 @@ def test_a_lesson_that_trains_has_tolerant_cells(path):
 
 def test_make_test_second_pass_runs_on_a_measured_float_path():
     """The Makefile's second nbval pass uses one of benchmarks/float_paths.py's paths, setting for setting, so the
-    README's table of what it moves is about the path `make test` really runs."""
+    docs/testing.md's table of what it moves is about the path `make test` really runs."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("float_paths", REPO / "benchmarks" / "float_paths.py")

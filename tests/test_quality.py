@@ -119,7 +119,7 @@ def test_stronger_denoiser_beats_the_best_linear_denoiser(score):
 
 def test_fit_is_faster_than_the_naive_loop():
     """The lessons' dense set-up, fit against the tutorials' DataLoader loop on the same batches, timed in one test:
-    a ratio, so a slower machine passes. Measured 3.0-5.0x on two 2-core CPUs (README, Speed); 1.5x is half of
+    a ratio, so a slower machine passes. Measured 3.0-5.0x on two 2-core CPUs (docs/speed.md); 1.5x is half of
     the lowest, and a lost fast path (per-sample DataLoader work, denormals) falls below it."""
     batches, batch_size = 60, recipes.DEEP_MNIST.batch_size
     images = data.load("mnist", "train")[0][: batches * batch_size]
