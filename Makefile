@@ -42,11 +42,11 @@ course: data webjs
 	$(BIN)/python -m aelib course
 endif
 
-# The site from the outputs stored in notebooks/: nothing is executed (aelib/book.py, docs/book/conf.py).
+# The site from the outputs stored in notebooks/: nothing is executed (aelib/tools/book.py, docs/book/conf.py).
 docs: setup webjs
 	$(BIN)/python -m aelib book
 
-# The widget manager the site's pages draw widgets with (aelib/vendor.py): fetched once from the npm registry,
+# The widget manager the site's pages draw widgets with (aelib/tools/vendor.py): fetched once from the npm registry,
 # checked against its pinned sha512. Offline it says so and the site shows widgets as text.
 webjs: setup
 	@$(BIN)/python -m aelib book fetch
@@ -92,7 +92,7 @@ chromium:
 
 # Student copies (solutions stubbed, hidden tests and outputs removed) and the teacher guide, in build/student/.
 student: setup
-	$(BIN)/python -m aelib.student
+	$(BIN)/python -m aelib student
 
 bench: data
 	$(BIN)/python -m aelib bench

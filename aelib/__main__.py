@@ -1,11 +1,14 @@
-"""Command line: ``python -m aelib data info|fetch|verify|csv``, ``course``, ``challenge`` and ``bench``.
+"""Command line, the one entry of every subcommand: ``python -m aelib data info|fetch|verify|csv``, ``challenge``,
+and the course's tools: ``course``, ``book``, ``student``, ``bench``.
 
-Thin on purpose: it parses arguments and calls the modules that do the work.
+Thin on purpose: it parses arguments and calls the modules that do the work. The tools (``aelib.tools``) parse their
+own options and are imported only when their command runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from aelib import data
@@ -47,9 +50,18 @@ def cmd_csv(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from aelib import bench
+    from aelib.tools import bench
 
     return bench.main(args)
+
+
+# Subcommands whose module parses its own options (see ``<command> --help``): name → (module, what it does).
+TOOLS = {
+    "course": ("aelib.tools.course", "execute every lesson, then build the site in build/course/ (make course)"),
+    "book": ("aelib.tools.book", "build the site from the stored outputs, no execution (make docs); `book fetch`"),
+    "student": ("aelib.tools.student", "classroom copies and the teacher guide in build/student/ (make student); "
+                "--grade"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, default=None, help="first N rows only")
     c.set_defaults(func=cmd_csv)
 
-    top.add_parser("course", help="execute every lesson, then build the site in build/course/ (see course --help)")
-    top.add_parser("book", help="build the site from the stored outputs, no execution (make docs; see book --help)")
+    for name, (_, text) in TOOLS.items():
+        top.add_parser(name, help=f"{text} (see {name} --help)")
 
     from aelib import challenge
 
@@ -85,14 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["course"]:  # the course runner parses its own options (and --help)
-        from aelib import course
-
-        return course.main(argv[1:])
-    if argv[:1] == ["book"]:
-        from aelib import book
-
-        return book.main(argv[1:])
+    if argv[:1] and argv[0] in TOOLS:
+        return importlib.import_module(TOOLS[argv[0]][0]).main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -85,6 +85,7 @@ def _save(result: ChallengeResult, path: Path) -> None:
 def run(
     recipe: recipes.Recipe,
     target: float,
+    *,
     minutes: float = 30.0,
     checkpoint: str | Path | None = None,
     resume: bool = False,

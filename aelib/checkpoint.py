@@ -2,7 +2,7 @@
 
 A checkpoint is a dict of tensors and plain Python types only, so loading it never runs pickled code::
 
-    format        "aelib-checkpoint-1"
+    format        "aelib-checkpoint-2" (a file of another version is refused: train again)
     model_class   the model's class name, e.g. "ConvAE"
     param_shapes  {state_dict key: [shape]}   what the weights fit; checked before loading
     model         model.state_dict()
@@ -11,7 +11,7 @@ A checkpoint is a dict of tensors and plain Python types only, so loading it nev
     epoch         epochs completed (1-based: 3 means "after the 3rd epoch")
     history       History.to_dict() (or any dict)
     rng_state     what the caller needs to continue the random streams (aelib.train stores its seed)
-    config        which run this is (:func:`run_identity`): the settings, the layers, fingerprints of the images
+    config        which run this is (:func:`aelib.runs.identity`): the settings, the layers, the images' fingerprints
 
 The file is replaced atomically (temp file in the same folder, fsync, rename): a crash or an error while saving
 leaves the previous checkpoint whole and no temp file behind. A file that cannot be used — cut short, garbage, not a
@@ -34,9 +34,8 @@ from torch import nn
 
 from aelib.data import write_atomic
 
-FORMAT = "aelib-checkpoint-1"
+FORMAT = "aelib-checkpoint-2"  # 2: the run recorded as aelib.runs.RunSettings (all of them, always)
 KEYS = ("model_class", "param_shapes", "model", "optimizer", "checksum", "epoch", "history", "rng_state", "config")
-RECORDED_ONLY = ("val", "watch")  # change what a run records (validation losses, snapshots), not what it trains
 FIX = "Delete it and train again, or pass another path."
 
 
@@ -80,56 +79,6 @@ def fingerprint(x: object) -> str | float | None:
     h = hashlib.sha1(f"{x.dtype} {tuple(x.shape)} ".encode())
     h.update(_bytes(x))
     return h.hexdigest()[:16]
-
-
-def run_identity(
-    model: nn.Module,
-    data: object,
-    settings: dict[str, Any],
-    val: object = None,
-    watch: object = None,
-    tags: dict[str, str] | None = None,
-) -> dict:
-    """What makes a training run this run, as stored in its checkpoint's ``config``.
-
-    ``settings``: the training settings (``aelib.train.fit`` gives epochs, batch_size, lr, weight_decay, loss,
-    noise_std, scale and seed); ``data``/``val``/``watch``: the images as given to ``fit`` (fingerprinted);
-    ``tags``: names recorded with it (``aelib.recipes``: the recipe and its data set). ``str(model)`` stands for the
-    layers and their sizes.
-    """
-    return {
-        **settings,
-        "model": str(model),
-        "data": fingerprint(data),
-        "val": fingerprint(val),
-        "watch": fingerprint(watch),
-        "tags": dict(tags or {}),
-    }
-
-
-def run_differences(saved: dict | None, config: dict) -> list[str]:
-    """How the run recorded in ``saved`` (a checkpoint's config) differs from ``config``, ignoring what a run only
-    records (validation and watch images); ``[]`` means the same run. One short phrase per difference."""
-    saved = saved or {}
-    out = []
-    for key in [k for k in {**saved, **config} if k not in RECORDED_ONLY]:
-        if key not in saved:
-            out.append(f"no record of {key}")
-        elif saved[key] != config.get(key):
-            if key == "model":
-                out.append("other layers")
-            elif key == "data":
-                out.append("other training images")
-            else:
-                out.append(f"{key}={saved[key]!r} where this run has {config.get(key)!r}")
-    return out
-
-
-def other_run(saved: dict | None, config: dict) -> str | None:
-    """``None`` if ``saved`` (a checkpoint's config) records the run ``config`` describes, else the reason in one
-    line: "holds another run (lr=0.01 where this run has 0.001; …)"."""
-    differences = run_differences(saved, config)
-    return "holds another run (" + "; ".join(differences[:4]) + ")" if differences else None
 
 
 def _checksum(state: dict) -> str:
@@ -237,6 +186,11 @@ def _read(path: str | os.PathLike) -> dict:
         else:
             reason = "is not a checkpoint: its bytes are not a torch file (garbage, or another kind of file)"
         raise CheckpointError(path, reason) from None
+    if isinstance(checkpoint, dict) and str(checkpoint.get("format", "")).startswith("aelib-checkpoint-"):
+        if checkpoint["format"] != FORMAT:
+            raise CheckpointError(path, f"was written by another version of aelib ({checkpoint['format']}, this one "
+                                  f"reads {FORMAT}), which recorded its run differently",
+                                  "Delete it and train again (a lesson does so by itself).")
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         kind = "a torch file" if isinstance(checkpoint, dict) else f"a torch file holding a {type(checkpoint).__name__}"
         raise CheckpointError(

@@ -1,39 +1,35 @@
-"""What a trained autoencoder does with codes and images: the analysis behind lesson 06's figures and widgets.
+"""The code space of a trained autoencoder: decoding points, lines between codes, neighbours, distances, clusters,
+and the path and slice analyses behind lesson 06's figures and explorers.
 
 Plain numpy / torch (no ipywidgets, no matplotlib), so a lesson, a test or a widget calls the same functions::
 
-    s = load_subject("deep_mnist")                    # the model with its test images (Subject)
+    s = subjects.load_subject("deep_mnist")            # the model with its test images
     z = s.codes()                                      # (N, k) codes of every test image
     path = interpolate_codes(z[3], z[2], np.linspace(0, 1, 9))
     images = decode_points(s.model, path, s.scale)     # (9, 28, 28) in [0, 1]
     gap = distances_to_codes(z, path) / typical_distance(z)   # > 3: a hole of the code space
 
 Codes are float32 ``(N, k)`` numpy arrays; images are float32 ``(28, 28)`` / ``(N, 28, 28)`` in [0, 1] pixel
-units whatever scale the model was trained in (``scale="symmetric"`` models are converted back); MSEs are per pixel
-in [0, 1] units, as :func:`aelib.metrics.evaluate` reports them. Anything that runs a model on one image runs torch
-on one thread (:func:`aelib.cpu.one_thread`: waking a second thread costs more than the work).
-
-The figures of these analyses are in :mod:`aelib.plots` (:func:`~aelib.plots.plot_path`,
-:func:`~aelib.plots.plot_code_slice`), the sliders over them in :mod:`aelib.widgets`.
+units whatever scale the model was trained in (``scale="symmetric"`` models are converted back). Decoding runs
+torch on one thread (:func:`aelib.cpu.one_thread`: for a few codes, waking a second thread costs more than the
+work). The figures of these analyses are in :mod:`aelib.plots.codes`, the sliders over them in
+:mod:`aelib.widgets`; one image through a model is :mod:`aelib.panels`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from aelib import data, metrics, recipes
+from aelib import metrics
 from aelib.cpu import one_thread
-from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
+from aelib.subjects import Subject
+from aelib.transforms import to_unit
 
 __all__ = [
-    "Subject",
     "blend_pixels",
     "class_medians",
     "code_ranges",
@@ -41,114 +37,16 @@ __all__ = [
     "decode_grid",
     "decode_point",
     "decode_points",
-    "denoise_panel",
     "distances_to_codes",
     "encode_images",
-    "error_map",
-    "image_mse",
     "interpolate_codes",
-    "load_subject",
     "nearest_code",
     "nearest_image",
     "nearest_images",
     "neighbour_agreement",
-    "noisy_image",
     "path_profile",
-    "reconstruct_image",
-    "subject_of",
     "typical_distance",
 ]
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# A model and the test images it is explored on
-
-
-@dataclass(eq=False)
-class Subject:
-    """A trained autoencoder with the test images it is explored on.
-
-    ``images``: uint8 ``(N, 28, 28)``; ``labels``: int64 ``(N,)``; ``scale``: the scale the model was trained in
-    (``"unit"`` [0, 1] or ``"symmetric"`` [-1, 1]); every image shown is converted back to [0, 1].
-    """
-
-    name: str
-    model: nn.Module
-    images: torch.Tensor
-    labels: torch.Tensor | None = None
-    scale: str = "unit"
-    class_names: Sequence[str] | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def __post_init__(self):
-        check_scale(self.scale)
-        self.model.eval()
-
-    def codes(self) -> np.ndarray:
-        """The codes of every image, ``(N, code_size)`` float32, computed once."""
-        if "codes" not in self._cache:
-            self._cache["codes"] = encode_images(self.model, self.images, self.scale)
-        return self._cache["codes"]
-
-    def pixels(self) -> np.ndarray:
-        """Every image as float32 ``(N, 784)`` in [0, 1], computed once (for nearest-image searches)."""
-        if "pixels" not in self._cache:
-            self._cache["pixels"] = to_float(self.images).reshape(len(self.images), -1).numpy()
-        return self._cache["pixels"]
-
-    def test_mse(self) -> float:
-        """The model's per-pixel MSE over all the images, in [0, 1] units (as :func:`aelib.metrics.evaluate`)."""
-        if "mse" not in self._cache:
-            self._cache["mse"] = metrics.evaluate(self.model, self.images, scale=self.scale)["mse"]
-        return self._cache["mse"]
-
-    def image(self, i: int) -> np.ndarray:
-        """Image ``i`` as float32 ``(28, 28)`` in [0, 1]."""
-        return self.images[i].numpy().astype(np.float32) / 255.0
-
-    def label(self, i: int) -> str:
-        if self.labels is None:
-            return ""
-        k = int(self.labels[i])
-        return str(self.class_names[k]) if self.class_names is not None else str(k)
-
-
-@functools.cache
-def load_subject(name: str) -> Subject:
-    """The model of recipe ``name`` (e.g. ``"fashion_3d"``) with its dataset's test split; cached per process.
-
-    The model comes from :func:`aelib.recipes.load_or_train`: the checkpoint a lesson saved, or trained now
-    (no progress bar) when there is none. Pass a :class:`~aelib.recipes.Recipe`'s ``name``.
-    """
-    recipe = recipes.RECIPES[name]
-    model = recipes.load_or_train(recipe, progress=False).cpu()
-    images, labels = data.load(recipe.dataset, "test")
-    return Subject(recipe.name, model, images, labels, recipe.scale, data.class_names(recipe.dataset))
-
-
-def subject_of(x: Subject | recipes.Recipe | str) -> Subject:
-    """``x`` itself if it is a :class:`Subject`, else the :func:`load_subject` of that recipe (or recipe name)."""
-    if isinstance(x, Subject):
-        return x
-    return load_subject(x.name if isinstance(x, recipes.Recipe) else str(x))
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Images through a model, one at a time
-
-
-def _device(model: nn.Module) -> torch.device:
-    for t in (*model.parameters(), *model.buffers()):
-        return t.device
-    return torch.device("cpu")
-
-
-def _as_batch(images) -> torch.Tensor:
-    """A (28, 28) array / tensor or a batch of them → float ``(N, 1, 28, 28)`` in [0, 1] (uint8 is divided by 255)."""
-    x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
-    if x.dim() == 2:
-        x = x[None]
-    return to_float(x, "unit")
 
 
 def decode_points(model: nn.Module, codes, scale: str = "unit") -> np.ndarray:
@@ -156,7 +54,7 @@ def decode_points(model: nn.Module, codes, scale: str = "unit") -> np.ndarray:
     z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
     z = z.reshape(-1, z.shape[-1]) if z.dim() != 2 else z
     with one_thread(), torch.inference_mode():
-        out = model.decode(z.to(_device(model)))
+        out = model.decode(z.to(metrics.device_of(model)))
     return to_unit(out, scale).reshape(len(z), 28, 28).float().cpu().numpy()
 
 
@@ -171,63 +69,6 @@ def encode_images(model: nn.Module, images, scale: str = "unit") -> np.ndarray:
     if x.dim() == 2:
         x = x[None]
     return metrics.encode_all(model, x, scale=scale).numpy()
-
-
-def reconstruct_image(model: nn.Module, image, scale: str = "unit") -> np.ndarray:
-    """One image ``(28, 28)`` (uint8 or float in [0, 1]) through the model → float32 ``(28, 28)`` in [0, 1] units."""
-    x = _as_batch(image)
-    with one_thread(), torch.inference_mode():
-        out = model(to_scale(x, scale).to(_device(model)))
-    return to_unit(out, scale).reshape(28, 28).float().cpu().numpy()
-
-
-def error_map(original, recon) -> np.ndarray:
-    """Per-pixel squared error ``(original - recon)²`` (float32, squared [0, 1] units); its mean is the MSE."""
-    a, b = np.asarray(original, dtype=np.float32), np.asarray(recon, dtype=np.float32)
-    if a.shape != b.shape:
-        raise ValueError(f"original {a.shape} and recon {b.shape} must have the same shape.")
-    return (a - b) ** 2
-
-
-def image_mse(image, target) -> float:
-    """:func:`aelib.metrics.mse_per_pixel` of two single images (arrays or tensors of the same shape)."""
-    return metrics.mse_per_pixel(torch.as_tensor(np.asarray(image))[None], torch.as_tensor(np.asarray(target))[None])
-
-
-def _psnr(image, clean) -> float:
-    return metrics.psnr(image_mse(image, clean))
-
-
-def noisy_image(clean, sigma: float, seed: int = 0) -> np.ndarray:
-    """``clean`` (28×28, [0, 1]) plus the course's clipped Gaussian noise of std ``sigma`` (float32).
-
-    The noise field is drawn from a generator seeded with ``seed``, so for one seed only its strength changes
-    with ``sigma``: moving the σ slider fades the same noise in and out.
-    """
-    x = _as_batch(clean)
-    generator = torch.Generator().manual_seed(int(seed))
-    return add_gaussian_noise(x, float(sigma), generator).reshape(28, 28).numpy()
-
-
-def denoise_panel(
-    clean, sigma: float, denoisers: Mapping[str, nn.Module], seed: int = 0
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Noise one clean image and denoise it with each model; return ``(images, psnr)``.
-
-    ``images``: ``{"noisy": …, <each denoiser's name>: …, "clean": …}``, float32 ``(28, 28)`` in [0, 1];
-    ``psnr``: dB of ``"noisy"`` and of each denoiser's output against the clean image (:func:`metrics.psnr` of
-    the mean squared error; ``inf`` when σ = 0 leaves nothing to remove).
-    """
-    clean = _as_batch(clean).reshape(28, 28).numpy()
-    noisy = noisy_image(clean, sigma, seed)
-    images = {"noisy": noisy}
-    x = torch.from_numpy(noisy).reshape(1, 1, 28, 28)
-    with one_thread(), torch.inference_mode():
-        for name, model in denoisers.items():
-            images[name] = model(x.to(_device(model))).reshape(28, 28).float().cpu().numpy()
-    psnr = {name: _psnr(img, clean) for name, img in images.items()}
-    images["clean"] = clean
-    return images, psnr
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def psnr_per_image(recon: torch.Tensor, target: torch.Tensor, data_range: float 
     return 10.0 * torch.log10(data_range**2 / mse)
 
 
-def _device_of(model: nn.Module) -> torch.device:
+def device_of(model: nn.Module) -> torch.device:
     """Where the model's weights live (CPU for a model with no weights)."""
     for t in (*model.parameters(), *model.buffers()):
         return t.device
@@ -82,7 +82,7 @@ def reconstruct(
     check_scale(scale)
     if len(images) == 0:
         raise ValueError("no images to reconstruct (got an empty tensor).")
-    device = torch.device(device) if device is not None else _device_of(model)
+    device = torch.device(device) if device is not None else device_of(model)
     generator = torch.Generator(device=device).manual_seed(seed) if noise_std is not None else None
     was_training = model.training
     model.eval()
@@ -138,7 +138,7 @@ def encode_all(
     """
     if len(images) == 0:
         raise ValueError("no images to encode (got an empty tensor).")
-    device = torch.device(device) if device is not None else _device_of(model)
+    device = torch.device(device) if device is not None else device_of(model)
     was_training = model.training
     model.eval()
     codes = []
@@ -179,7 +179,7 @@ def negative_elbo(
         )
     if len(images) == 0:
         raise ValueError("no images to score (got an empty tensor).")
-    device = torch.device(device) if device is not None else _device_of(model)
+    device = torch.device(device) if device is not None else device_of(model)
     was_training = model.training
     model.eval()
     sums: dict[str, float] = {}

@@ -7,8 +7,6 @@ tests and the README can never drift apart.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -18,40 +16,29 @@ import torch
 from torch import nn
 
 from aelib import data, models
-from aelib.checkpoint import CheckpointError, load_checkpoint, other_run, run_identity
-from aelib.train import History, fit, run_settings
+from aelib.checkpoint import CheckpointError, load_checkpoint
+from aelib.runs import RunSettings, checkpoint_dir, identity, other_run, run_path, settings_of
+from aelib.train import History, fit
 
-FIT_SETTINGS = ("epochs", "batch_size", "lr", "schedule", "weight_decay", "loss", "scale", "noise_std", "term_weights")
+__all__ = ["RECIPES", "Recipe", "checkpoint_dir", "checkpoint_path", "load", "load_or_train", "train"]
 
 
 @dataclass(frozen=True)
-class Recipe:
-    """How one model of the course is trained. ``epochs`` is the lesson budget; ``original_epochs`` the tutorial's."""
+class Recipe(RunSettings):
+    """How one model of the course is trained: a model, a data set, and the run's settings (a :class:`RunSettings`:
+    ``epochs`` is the lesson budget, ``seed`` 0). ``original_epochs``: the tutorial's longer run."""
 
     name: str
     model: Callable[[], nn.Module]
     dataset: str
-    epochs: int
-    batch_size: int
-    lr: float = 1e-3
-    schedule: str = "constant"
-    weight_decay: float = 0.0
-    loss: str = "mse"
-    scale: str = "unit"
-    noise_std: float | None = None
-    term_weights: tuple[tuple[str, float], ...] = ()  # weights of the terms a model adds to its loss: (("kl", 4.0),)
     original_epochs: int | None = None
     original_settings: tuple[tuple[str, object], ...] = ()  # other settings of the long run, e.g. (("lr", 2e-3),)
     note: str = ""
 
-    def fit_kwargs(self) -> dict:
-        """The keyword arguments of :func:`aelib.train.fit` for this recipe (``schedule`` only when not constant and
-        ``term_weights`` only when given, as ``fit`` records them)."""
-        return run_settings(
-            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
-            loss=self.loss, scale=self.scale, noise_std=self.noise_std, schedule=self.schedule,
-            term_weights=dict(self.term_weights) or None,
-        )
+    @property
+    def settings(self) -> RunSettings:
+        """The settings :func:`aelib.train.fit` trains this recipe with."""
+        return settings_of(self)
 
     def original(self) -> Recipe:
         """The long version: the original tutorial's number of epochs (and ``original_settings``, if any)."""
@@ -173,12 +160,6 @@ RECIPES = {
 }
 
 
-def checkpoint_dir() -> Path:
-    """Where lessons save trained models: ``$AELIB_CHECKPOINTS``, else ``<data cache>/checkpoints``."""
-    env = os.environ.get("AELIB_CHECKPOINTS")
-    return Path(env).expanduser() if env else data.data_root() / "checkpoints"
-
-
 @dataclass(frozen=True, eq=False)
 class _Run:
     """One run of a recipe: the recipe with its setting overrides applied, the seed, the training images."""
@@ -192,37 +173,36 @@ class _Run:
         """The course's own run: a recipe of :data:`RECIPES` as it stands, seed 0, its data set's training split."""
         return self.images is None and self.seed == 0 and RECIPES.get(self.recipe.name) == self.recipe
 
-    def settings(self) -> dict:
-        return {**self.recipe.fit_kwargs(), "seed": self.seed}
+    def settings(self) -> RunSettings:
+        return self.recipe.settings.replace(seed=self.seed)
 
     def tags(self) -> dict[str, str]:
         where = f"{self.recipe.dataset} train" if self.images is None else "images given"
         return {"recipe": self.recipe.name, "data": where}
 
     def identity(self, model: nn.Module, images: torch.Tensor | None = None) -> dict:
-        """What ``fit`` records as this run's identity (``checkpoint.run_identity``), validation/watch aside.
+        """What ``fit`` records as this run's identity (:func:`aelib.runs.identity`), validation/watch aside.
         ``images``: the training images if loaded already."""
         if images is None:
             images = self.images if self.images is not None else data.load(self.recipe.dataset, "train")[0]
-        return run_identity(model, images, self.settings(), tags=self.tags())
+        return identity(model, self.settings(), images, tags=self.tags())
 
     def path(self, model: nn.Module | None = None, images: torch.Tensor | None = None) -> Path:
-        """``<name>.pt`` for the lesson's own run; ``<name>-<sha1 of the run's identity>.pt`` for any other.
+        """:func:`aelib.runs.run_path`: ``<name>.pt`` for the lesson's own run, ``<name>-<key>.pt`` for any other.
         ``model``, ``images``: the run's model and training images if built and loaded already (only the model's
         layers count, not its weights)."""
         if self.is_the_lessons:
-            return checkpoint_dir() / f"{self.recipe.name}.pt"
+            return run_path(self.recipe.name)
         if model is None:
             with torch.random.fork_rng(devices=[]):  # building a model draws weights: leave the caller's RNG alone
                 model = self.recipe.model()
-        key = hashlib.sha1(repr(sorted(self.identity(model, images).items())).encode()).hexdigest()[:10]
-        return checkpoint_dir() / f"{self.recipe.name}-{key}.pt"
+        return run_path(self.recipe.name, self.identity(model, images))
 
 
 def _run(recipe: Recipe, seed: int, images: torch.Tensor | None, overrides: dict) -> _Run:
-    # Overrides of the recipe's fit settings make another run; the rest (val, watch, progress, device, …) only
+    # Overrides of the recipe's settings make another run; the rest (val, watch, progress, device, …) only
     # change what a run shows or records.
-    settings = {k: v for k, v in overrides.items() if k in FIT_SETTINGS}
+    settings = {k: v for k, v in overrides.items() if k in RunSettings.names()}
     return _Run(replace(recipe, **settings), seed, images)
 
 
@@ -255,10 +235,10 @@ def train(
     model = recipe.model()
     if images is None:
         images, _ = data.load(recipe.dataset, "train")
-    kwargs = {**recipe.fit_kwargs(), "seed": seed, "tags": run.tags(), **overrides}
+    kwargs = {"tags": run.tags(), **overrides}
     if save and "checkpoint" not in overrides:
         kwargs.update(checkpoint=run.path(model, images), overwrite=True)
-    history = fit(model, images, **kwargs)
+    history = fit(model, images, run.settings(), **kwargs)
     return model, history
 
 

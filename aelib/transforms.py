@@ -9,6 +9,9 @@ Two scalings are used in the course:
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 
 SCALES = ("unit", "symmetric")
@@ -20,18 +23,37 @@ def check_scale(scale: str) -> str:
     return scale
 
 
-def to_float(images: torch.Tensor, scale: str = "unit") -> torch.Tensor:
-    """uint8 images ``(N, 28, 28)`` or ``(N, 1, 28, 28)`` → float32 ``(N, 1, 28, 28)`` in the given scale.
+def image_batch(images, name: str = "images") -> torch.Tensor:
+    """The one rule for what the course accepts as a batch of images, for training, scoring and drawing alike.
 
-    Float input is taken to be in [0, 1] already and only reshaped and rescaled.
+    ``images``: a torch tensor or numpy array, uint8 in 0–255 or float in [0, 1], shaped ``(N, H, W)``,
+    ``(N, 1, H, W)`` or flat ``(N, H·W)`` with square images (an MLP's output). Returns float32 ``(N, 1, H, W)``
+    in [0, 1] (uint8 divided by 255, float as given), on the tensor's device, detached. Float values are not
+    range-checked here: whoever uses them decides (``fit`` refuses them outside [0, 1], a figure warns).
     """
-    check_scale(scale)
-    x = images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
-    if x.dim() == 3:
+    if isinstance(images, torch.Tensor):
+        x = images.detach()
+    else:
+        array = np.asarray(images)
+        x = torch.from_numpy(array if array.flags.writeable else array.copy())
+    shape = tuple(x.shape)
+    if x.dim() == 2 and x.shape[1] > 1 and math.isqrt(x.shape[1]) ** 2 == x.shape[1]:
+        side = math.isqrt(x.shape[1])
+        x = x.reshape(len(x), 1, side, side)
+    elif x.dim() == 3:
         x = x.unsqueeze(1)
-    if x.dim() != 4 or x.shape[1] != 1:
-        raise ValueError(f"expected images of shape (N, 28, 28) or (N, 1, 28, 28), got {tuple(images.shape)}.")
-    return to_scale(x, scale)
+    if x.dim() != 4 or x.shape[1] != 1 or len(x) == 0:
+        raise ValueError(
+            f"{name}: expected a non-empty batch shaped (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {shape}. "
+            "For a single image use images[None] (or x.unsqueeze(0))."
+        )
+    return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+
+
+def to_float(images: torch.Tensor, scale: str = "unit") -> torch.Tensor:
+    """Images as :func:`image_batch` accepts them → float32 ``(N, 1, 28, 28)`` in the given scale."""
+    check_scale(scale)
+    return to_scale(image_batch(images), scale)
 
 
 def to_scale(x: torch.Tensor, scale: str) -> torch.Tensor:

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
 from aelib import models  # noqa: E402
-from aelib.bench import sgemm_gflops  # noqa: E402
 from aelib.cpu import flush_denormals  # noqa: E402
+from aelib.tools.bench import sgemm_gflops  # noqa: E402
 
 BATCH = 256
 

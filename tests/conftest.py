@@ -65,7 +65,7 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def fashion():
-    """A tiny untrained 3-d Fashion-shaped autoencoder on synthetic images (tests/synthetic.py), as a latent.Subject."""
+    """A tiny untrained 3-d Fashion-shaped autoencoder on synthetic images (tests/synthetic.py): a Subject."""
     from tests.synthetic import subject
 
     return subject()

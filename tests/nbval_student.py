@@ -1,6 +1,6 @@
 """nbval-student: every lesson's student copy runs in the kernel nbval has just run the lesson in.
 
-A student copy (``aelib.student``, ``make student``) is the instructor notebook with each solution replaced by a
+A student copy (``aelib.tools.student``, ``make student``) is the instructor notebook with each solution replaced by a
 ``raise NotImplementedError()`` stub and the hidden tests removed; every other cell is the instructor's, byte for byte
 (``tests/test_student.py`` checks that), and the exercise cells come last. So running a copy top to bottom in a fresh
 kernel would run every lesson cell a second time — the lesson's whole run time — to learn nothing nbval does not.
@@ -27,7 +27,7 @@ NOT_DONE = "Not done yet: replace the `raise NotImplementedError()` line in `"
 def student_cells(path) -> list[tuple[int, object]]:
     """The exercise code cells of the student copy of the lesson at ``path``, with their index among its code cells
     (the instructor's numbering: the copy has the same cells)."""
-    from aelib import student
+    from aelib.tools import student
 
     instructor = nbformat.read(str(path), as_version=4)
     if not student.exercises(instructor, path.name[:2]):
@@ -42,7 +42,7 @@ class StudentCellMixin:
     stored output to compare it with, only what a learner must see."""
 
     def runtest(self):
-        from aelib import student
+        from aelib.tools import student
 
         super().runtest()  # runs the cell; with check_exception an error is kept as an output, not raised
         errors = [o for o in self.test_outputs if o.output_type == "error"]

@@ -10,7 +10,7 @@ import torch
 from PIL import Image as PILImage
 
 from aelib import models
-from aelib.latent import Subject
+from aelib.subjects import Subject
 
 N = 120
 NAMES = [f"class {k}" for k in range(10)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from aelib import bench, models
+from aelib import models
+from aelib.tools import bench
 
 CPU = torch.device("cpu")
 

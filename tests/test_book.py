@@ -1,17 +1,21 @@
-"""The course's site (aelib/book.py): its pages are made from the lessons and the docs, and a failed build keeps the
+"""The course's site (aelib/tools/book.py): pages made from the lessons and the docs; a failed build keeps the
 previous site. The real site, in a browser: tests/test_book_site.py."""
 
 from __future__ import annotations
 
 import base64
 import io
+from dataclasses import replace
 
 import nbformat
 import pytest
 from PIL import Image
 
-from aelib import book
-from aelib.lessons import describe, numbered
+from aelib.tools import book
+from aelib.tools.lessons import describe, numbered
+
+LESSONS = numbered()
+NO_TIMINGS = book.NO_TIMINGS  # the stored runs' own times, whatever ran here
 
 WIDGET_VIEW = book.WIDGET_VIEW
 
@@ -43,12 +47,23 @@ def lesson(path, *, figures=(), explorer=False, markdown="Some prose.") -> objec
     return path
 
 
-def test_readme_sections_are_found_or_named_when_missing():
-    assert "import-linter" in book.built_page()
-    assert "make course" in book.readme_section("The two commands")
-    assert book.readme_opening().startswith("Eight Jupyter lessons")
-    with pytest.raises(book.BookError, match="no section '## Nowhere'"):
-        book.readme_section("Nowhere")
+def test_the_landing_page_is_the_readme_with_its_lessons_shown_with_thumbnails():
+    lessons = [describe(path, NO_TIMINGS) for path in LESSONS]
+    page = book.landing_page(lessons, widgets=True, thumbs={lesson.number: True for lesson in lessons})
+    assert page.startswith("# aelib") and "## Who it is for" in page and "make course" in page
+    assert ":class: aelib-lessons" in page and "<!-- lessons -->" not in page
+    assert "docs/architecture" in page and "docs/decisions" in page  # every page of docs/ is in the site
+
+
+def test_readmes_lesson_table_is_the_one_the_notebooks_make():
+    """README's lesson table is generated (`python -m aelib book readme`): titles, summaries, stored run times."""
+    lessons = [describe(path, NO_TIMINGS) for path in LESSONS]
+    assert book.README.read_text(encoding="utf-8") == book.readme_with_lessons(lessons), (
+        "README's lesson table is stale: run `python -m aelib book readme`")
+    table = book.readme_lessons(lessons)
+    assert all(lesson.title in table and f"{lesson.seconds:.0f} s" in table for lesson in lessons)
+    moved = [replace(lessons[0], seconds=lessons[0].seconds + 60), *lessons[1:]]
+    assert book.readme_lessons(moved) != table  # a lesson that got slower changes the table
 
 
 def test_readme_links_become_site_links():
@@ -60,6 +75,9 @@ def test_readme_links_become_site_links():
         "[lesson 2](lessons/02_dense_autoencoder.ipynb), the lock, up, [linter](https://import-linter.readthedocs.io), "
         "![fig](docs/x.png)"
     )
+    assert book.site_links("[t](docs/testing.md), [g](docs/TEACHER.md)") == "[t](docs/testing.md), [g](teacher.md)"
+    assert book.site_links("[d](data.md), [l](../notebooks/01_data_loading.ipynb)", up="../") == (
+        "[d](data.md), [l](../lessons/01_data_loading.ipynb)")
 
 
 def test_the_thumbnail_is_the_tagged_figure_else_the_first_small(tmp_path):

@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aelib import book, student
-from aelib.lessons import describe, minutes, numbered
+from aelib.tools import book, student
+from aelib.tools.lessons import describe, minutes, numbered
 from tests.test_browser import CHROMIUM_ARGS, SHOTS, chromium_path
 
 LESSONS = numbered()
@@ -67,7 +67,7 @@ def test_every_lesson_has_a_page_listed_on_the_index_with_its_run_time(site):
 
 def test_the_index_says_how_long_the_commands_take(site):
     text = re.sub(r"<[^>]+>", "", page(site, "index.html"))
-    rows = re.findall(r"^\| `(make \w+)`[^|]*\| ([^|]+?) \|$", book.readme_section("How long it takes"), re.M)
+    rows = re.findall(r"^\| `(make \w+)`[^|]*\| ([^|]+?) \|$", book.README.read_text(encoding="utf-8"), re.M)
     assert [command for command, _ in rows] == ["make check", "make course", "make test"], rows
     for command, took in rows:
         assert command in text and took in text, (command, took)
@@ -93,8 +93,11 @@ def test_the_teacher_guide_and_how_it_is_built_are_pages(site):
             assert exercise.check_id in teacher, (path.name, exercise.check_id)
         assert f"{describe(path, NO_TIMINGS).seconds / 60:.1f} min" in teacher, path.name
     assert "SOURCE of build/student/TEACHER.md" not in teacher, "the guide's source comment is not shown"
-    built = page(site, "built.html")
+    built = page(site, "docs/architecture.html")
     assert "import-linter" in built and "recipes.py" in built and "Adding a lesson" in built
+    for doc in book.docs_pages():  # every page of docs/, linked from the landing page
+        assert (site.root / "docs" / f"{doc.stem}.html").is_file() and f'href="docs/{doc.stem}.html' in page(
+            site, "index.html"), doc.name
 
 
 def test_nothing_is_loaded_from_another_host(site):

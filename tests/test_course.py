@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from aelib import course, lessons
+from aelib.tools import course, lessons
 
 REPO = Path(__file__).resolve().parent.parent
 

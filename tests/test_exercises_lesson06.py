@@ -62,7 +62,7 @@ def test_extrapolation_prediction_without_a_model(capsys):
 @pytest.mark.integration
 def test_extrapolation_is_measured(capsys, one_thread):
     from aelib import data
-    from aelib.latent import Subject
+    from aelib.subjects import Subject
     from aelib.train import fit
 
     torch.manual_seed(0)

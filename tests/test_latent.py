@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from aelib import latent, metrics, models
+from aelib import latent, metrics, models, panels
 from aelib.transforms import add_gaussian_noise, to_float
 from tests.synthetic import images_and_labels, subject
 
@@ -72,24 +72,24 @@ def test_nearest_code_and_nearest_image():
 
 def test_error_map_is_squared_difference():
     a, b = np.random.default_rng(0).random((2, 28, 28)).astype(np.float32)
-    np.testing.assert_array_equal(latent.error_map(a, b), (a - b) ** 2)
+    np.testing.assert_array_equal(panels.error_map(a, b), (a - b) ** 2)
     with pytest.raises(ValueError, match="same shape"):
-        latent.error_map(a, b[:5])
+        panels.error_map(a, b[:5])
 
 
 def test_noisy_image_keeps_its_noise_pattern_as_sigma_changes():
     clean = np.full((28, 28), 0.5, dtype=np.float32)
-    a, b = latent.noisy_image(clean, 0.05, seed=3), latent.noisy_image(clean, 0.1, seed=3)
+    a, b = panels.noisy_image(clean, 0.05, seed=3), panels.noisy_image(clean, 0.1, seed=3)
     np.testing.assert_allclose(b - 0.5, 2 * (a - 0.5), atol=1e-6)  # no clipping at 0.5 ± small noise
     expected = add_gaussian_noise(torch.full((1, 1, 28, 28), 0.5), 0.05, torch.Generator().manual_seed(3))
     np.testing.assert_array_equal(a, expected.reshape(28, 28).numpy())
-    assert not np.array_equal(a, latent.noisy_image(clean, 0.05, seed=4))
+    assert not np.array_equal(a, panels.noisy_image(clean, 0.05, seed=4))
 
 
 def test_denoise_panel_psnr_is_that_of_the_shown_arrays():
     clean = images_and_labels(1)[0][0]
     dens = {"identity-ish": models.UNetDenoiser(channels=2).eval(), "conv": models.ConvDenoiser().eval()}
-    images, psnr = latent.denoise_panel(clean, 0.4, dens, seed=1)
+    images, psnr = panels.denoise_panel(clean, 0.4, dens, seed=1)
     assert list(images) == ["noisy", "identity-ish", "conv", "clean"]
     np.testing.assert_array_equal(images["clean"], clean.numpy() / np.float32(255))
     for name in ("noisy", "identity-ish", "conv"):

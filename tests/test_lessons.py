@@ -1,4 +1,4 @@
-"""What the lessons are (aelib/lessons.py): titles, summaries and run times, read from the notebooks themselves."""
+"""What the lessons are (aelib/tools/lessons.py): titles, summaries and run times, read from the notebooks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import nbformat
 
-from aelib import lessons
+from aelib.tools import lessons
 
 
 def timed_notebook(path, stamps: list[tuple[str, str]]):

@@ -1,8 +1,11 @@
-"""The three ways to install the course agree: pyproject.toml, requirements.lock (pip) and environment.yml (conda)."""
+"""How the course is packaged: the three ways to install it agree (pyproject.toml, requirements.lock, environment.yml),
+the floors of docs/architecture.md are the ones import-linter enforces, and the learner's package stays light."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -84,3 +87,36 @@ def test_ci_runs_the_readme_test_command():
     makefile = (REPO / "Makefile").read_text()
     for target in ("course", "test", "lab", "data"):
         assert re.search(rf"^{target}:", makefile, re.M), f"Makefile has no '{target}' target"
+
+
+def test_the_floors_are_listed_once_and_enforced_as_listed():
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- floors[^\n]*-->\n```text\n(.*?)```", text, flags=re.S).group(1)
+    documented = [set(line.split()[1:]) for line in block.splitlines() if line.strip()]
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    floors = next(c for c in contracts if c.get("containers") == ["aelib"])
+    enforced = [{m.strip() for m in layer.split(":")} for layer in floors["layers"]]
+    assert documented == enforced, "docs/architecture.md and pyproject.toml list different floors"
+    modules = {p.stem for p in (REPO / "aelib").glob("*.py") if p.stem != "__init__"}
+    modules |= {p.name for p in (REPO / "aelib").iterdir() if (p / "__init__.py").exists()}
+    assert set().union(*documented) == modules, "every module of aelib has its floor, and only those"
+
+
+def test_importing_the_learners_package_loads_no_site_or_notebook_machinery():
+    learner = "aelib, aelib.data, aelib.models, aelib.train, aelib.metrics, aelib.plots, aelib.recipes, aelib.latent"
+    learner += ", aelib.subjects, aelib.panels, aelib.sampling, aelib.baselines, aelib.challenge, aelib.exercises"
+    learner += ", aelib.widgets"
+    heavy = ("sphinx", "myst_nb", "nbformat", "nbconvert", "nbclient", "aelib.tools")
+    code = f"import sys, {learner}; print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} " \
+           f"or m.startswith('aelib.tools')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]", f"the learner's package loaded: {out.stdout.strip()}"
+
+
+def test_one_command_line_lists_every_subcommand():
+    out = subprocess.run([sys.executable, "-m", "aelib", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0
+    for command in ("data", "challenge", "course", "book", "student", "bench"):
+        assert re.search(rf"^\s+{command}\s", out.stdout, flags=re.M), f"`python -m aelib --help` lacks {command}"
+    out = subprocess.run([sys.executable, "-m", "aelib", "student", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0 and "usage: python -m aelib student" in out.stdout

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from aelib import bench, data, latent, metrics, models, recipes, sampling, train
+from aelib import data, latent, metrics, models, recipes, sampling, train
 from aelib.baselines import PCA, LinearDenoiser, principal_angles
+from aelib.tools import bench
 
 pytestmark = [pytest.mark.lessons, pytest.mark.integration]
 

@@ -14,6 +14,7 @@ import torch
 
 from aelib import recipes
 from aelib.checkpoint import load_checkpoint
+from aelib.runs import RunSettings
 from aelib.train import fit
 from tests.test_train import TinyDense, blobs, same_weights
 
@@ -75,7 +76,7 @@ def test_a_checkpoint_records_the_recipe_its_settings_and_data_set(tiny):
     recipes.train(tiny)
     config = load_checkpoint(recipes.checkpoint_path(tiny))["config"]
     assert config["tags"] == {"recipe": "tiny", "data": "blobs train"}
-    assert {k: config[k] for k in (*tiny.fit_kwargs(), "seed")} == {**tiny.fit_kwargs(), "seed": 0}
+    assert {k: config[k] for k in RunSettings.names()} == tiny.settings.record()
     assert config["model"] == str(TinyDense())
 
 
@@ -153,12 +154,12 @@ def test_lesson_07s_recipes():
     assert list(recipes.CODE_SIZE_SWEEP) == list(recipes.CODE_SIZES) == [2, 4, 8, 16, 32, 64]
     for k, recipe in recipes.CODE_SIZE_SWEEP.items():
         assert recipes.RECIPES[recipe.name] is recipe and recipe.model().code_size == k
-        assert recipe.fit_kwargs()["schedule"] == "onecycle"
+        assert recipe.settings.schedule == "onecycle"
         assert recipes.checkpoint_path(recipe).name == f"code_size_{k}.pt"  # the lesson's own run
     assert recipes.LINEAR_10.model().output == "none" and recipes.SHALLOW_30.model().sizes == (784, 30)
-    assert "schedule" not in recipes.HINTON_2006.fit_kwargs()  # a constant rate for the lesson's 3 epochs
+    assert recipes.HINTON_2006.schedule == "constant"  # a constant rate for the lesson's 3 epochs
     long = recipes.HINTON_2006.original()
-    assert long.fit_kwargs()["schedule"] == "onecycle" and long.epochs == 75
+    assert long.schedule == "onecycle" and long.epochs == 75
     assert recipes.checkpoint_path(long).name.startswith("hinton2006-")  # never the lesson's file
     assert "schedule=onecycle" in str(long)
     assert recipes.SHALLOW_30.original().epochs > recipes.SHALLOW_30.epochs
@@ -174,13 +175,13 @@ def test_lesson_08s_recipes():
     assert (strong.hidden, strong.code_size, strong.activation) == ((512, 256), 32, "elu")
     assert any(isinstance(m, torch.nn.ELU) for m in strong.modules())
     assert not any(isinstance(m, torch.nn.ELU) for m in anchor.model().modules())
-    assert recipes.VAE_BETA[1.0] is anchor and "term_weights" not in anchor.fit_kwargs()
+    assert recipes.VAE_BETA[1.0] is anchor and anchor.term_weights == ()
     # beta = 0 is the anchor's run with the KL switched off, setting for setting: lesson 08's plain autoencoder
-    assert recipes.VAE_BETA[0.0].fit_kwargs() == {**anchor.fit_kwargs(), "term_weights": {"kl": 0.0}}
+    assert recipes.VAE_BETA[0.0].settings == anchor.settings.replace(term_weights=(("kl", 0.0),))
     assert recipes.VAE_BETA[30.0].epochs < recipes.VAE_BETA[30.0].original().epochs == anchor.epochs
     for beta in (0.0, 30.0):
         r = recipes.VAE_BETA[beta]
-        assert recipes.RECIPES[r.name] is r and r.fit_kwargs()["term_weights"] == {"kl": beta}
+        assert recipes.RECIPES[r.name] is r and dict(r.term_weights) == {"kl": beta}
         assert recipes.checkpoint_path(r).name == f"vae_beta_{beta:g}.pt"  # each its own lesson run
         assert f"weight of kl={beta:g}" in str(r)
     # a weight given as an override makes another run, never the lesson's file

@@ -1,4 +1,4 @@
-"""The classroom copies (``python -m aelib.student``): nbgrader accepts the markup, the student copies hold stubs
+"""The classroom copies (``python -m aelib student``): nbgrader accepts the markup, the student copies hold stubs
 and no solutions and every other cell unchanged, the teacher guide's tables come from the notebooks, and grading
 counts points. Running the copies is nbval's job: after each lesson, its copy's exercise cells run in the lesson's
 kernel and every check must fail on its stub with the learner-facing message (tests/nbval_student.py).
@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aelib import student
+from aelib.tools import student
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = student.lessons(REPO / "notebooks")

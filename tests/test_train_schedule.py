@@ -81,11 +81,11 @@ def test_resume_under_a_schedule_is_bit_identical(tmp_path):
     assert h_resumed.train_loss == h_straight.train_loss
 
 
-def test_the_schedule_is_part_of_the_run_only_when_used(tmp_path):
+def test_the_schedule_is_part_of_the_run(tmp_path):
     images = blobs(64)
     fit(make(), images, epochs=1, checkpoint=tmp_path / "a.pt", **FAST)
     fit(make(), images, epochs=1, checkpoint=tmp_path / "b.pt", schedule="onecycle", **FAST)
-    assert "schedule" not in load_checkpoint(tmp_path / "a.pt")["config"]  # older runs keep their identity
+    assert load_checkpoint(tmp_path / "a.pt")["config"]["schedule"] == "constant"
     assert load_checkpoint(tmp_path / "b.pt")["config"]["schedule"] == "onecycle"
     with pytest.raises(FileExistsError, match="another run"):  # a constant-rate run is another run
         fit(make(), images, epochs=1, checkpoint=tmp_path / "b.pt", **FAST)

@@ -3,11 +3,14 @@ model is seeded, clipped and in pixel units."""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 import torch
 from torchvision import transforms as T
 
-from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
+from aelib.transforms import add_gaussian_noise, check_scale, image_batch, to_float, to_scale, to_unit
 
 
 def uint8_images(n: int = 3) -> torch.Tensor:
@@ -36,9 +39,27 @@ def test_scales_round_trip_and_float_input_is_taken_as_unit():
 def test_bad_scales_and_shapes_say_what_is_valid():
     with pytest.raises(ValueError, match="unknown scale 'minus-one'; use 'unit'"):
         check_scale("minus-one")
-    shapes = r"expected images of shape \(N, 28, 28\) or \(N, 1, 28, 28\), got \(3, 3, 28, 28\)"
+    shapes = r"expected a non-empty batch shaped \(N, 28, 28\), \(N, 1, 28, 28\) or \(N, 784\), got \(3, 3, 28, 28\)"
     with pytest.raises(ValueError, match=shapes):
         to_float(torch.zeros(3, 3, 28, 28))
+    with pytest.raises(ValueError, match=r"got \(28, 28\). For a single image use images\[None\]"):
+        image_batch(np.zeros((28, 28)))
+
+
+def test_one_rule_accepts_every_form_of_an_image_batch_alike():
+    u8 = torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8)
+    expected = u8.float().unsqueeze(1) / 255.0
+    forms = [u8, u8.numpy(), u8[:, None], expected, expected.numpy(), expected.reshape(4, 784),
+             expected.double().numpy().reshape(4, 784), expected.clone().requires_grad_(True)]
+    for form in forms:
+        got = image_batch(form)
+        assert got.shape == (4, 1, 28, 28) and got.dtype == torch.float32 and not got.requires_grad
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    read_only = u8.numpy().copy()
+    read_only.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns about read-only arrays: the rule copies them instead
+        torch.testing.assert_close(image_batch(read_only), expected, rtol=0, atol=0)
 
 
 def test_noise_is_seeded_clipped_and_scaled_in_pixel_units():

@@ -324,9 +324,3 @@ def test_the_latent_explorer_drives_a_2d_vae_with_two_sliders(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_run_settings_record_a_setting_only_away_from_the_default_older_runs_lacked():
-    from aelib.train import run_settings
-
-    assert run_settings(lr=1e-3, schedule="constant", term_weights=None) == {"lr": 1e-3}
-    assert run_settings(lr=1e-3, schedule="onecycle", term_weights={}) == {"lr": 1e-3, "schedule": "onecycle"}
-    assert run_settings(term_weights={"b": 2.0, "a": 0.0}) == {"term_weights": {"a": 0.0, "b": 2.0}}

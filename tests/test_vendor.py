@@ -1,4 +1,4 @@
-"""The widget manager the site's pages load (aelib/vendor.py): pinned, checked, unpacked whole or not at all."""
+"""The widget manager the site's pages load (aelib/tools/vendor.py): pinned, checked, unpacked whole or not at all."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from aelib import vendor
+from aelib.tools import vendor
 
 
 def tarball(files: dict[str, bytes]) -> bytes:

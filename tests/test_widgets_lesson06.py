@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from aelib import latent, metrics, models, recipes
+from aelib import latent, metrics, models, recipes, subjects
 from aelib import widgets as wd
 from aelib.transforms import to_float
 from tests.synthetic import images_and_labels, png_pixels, subject
@@ -136,16 +136,16 @@ def test_load_subject_uses_load_or_train_without_a_progress_bar(monkeypatch):
         torch.manual_seed(0)
         return recipe.model()
 
-    monkeypatch.setattr(latent.recipes, "load_or_train", fake_load_or_train)
-    monkeypatch.setattr(latent.data, "load", lambda dataset, split="train", **kw: (images, labels))
-    latent.load_subject.cache_clear()
+    monkeypatch.setattr(subjects.recipes, "load_or_train", fake_load_or_train)
+    monkeypatch.setattr(subjects.data, "load", lambda dataset, split="train", **kw: (images, labels))
+    subjects.load_subject.cache_clear()
     try:
-        s = latent.load_subject("tanh_mnist")
+        s = subjects.load_subject("tanh_mnist")
         assert calls == [("tanh_mnist", {"progress": False})]
         assert s.scale == "symmetric" and s.class_names == [str(k) for k in range(10)]
-        assert latent.load_subject("tanh_mnist") is s  # cached: loaded once per process
+        assert subjects.load_subject("tanh_mnist") is s  # cached: loaded once per process
         w = wd.reconstruction_browser({"tanh": recipes.TANH_MNIST})
         assert len(calls) == 1
         assert 0.0 <= w.images["reconstruction"].min() and w.images["reconstruction"].max() <= 1.0
     finally:
-        latent.load_subject.cache_clear()
+        subjects.load_subject.cache_clear()

@@ -10,7 +10,7 @@ import torch
 from aelib import models
 from aelib import widgets as wd
 from aelib.baselines import PCA
-from aelib.latent import image_mse
+from aelib.panels import image_mse
 from tests.synthetic import images_and_labels, png_pixels
 
 

@@ -106,7 +106,7 @@ def check_extrapolation(predicted_extrapolation: Callable, subject: Any = None, 
     """``predicted_extrapolation()`` → "closer" or "further": decoding ``z_A + 2 (z_B - z_A)`` (t = 2, past B) gives
     images that are closer to / further from every real test image than decoding B's own code (t = 1)?
 
-    ``subject``: a :class:`aelib.latent.Subject` (lesson 06's ``mnist``); the check measures it on 50 random pairs
+    ``subject``: a :class:`aelib.subjects.Subject` (lesson 06's ``mnist``); the check measures it on 50 random pairs
     of test images of different classes."""
     __tracebackhide__ = True
 

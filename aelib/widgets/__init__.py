@@ -14,7 +14,7 @@ and lesson 07 one::
 This package holds the explorers and what draws them: :mod:`aelib.widgets.base` the pieces every explorer is
 built from, ``aelib/widgets/lessonNN.py`` the explorers of lesson NN (all re-exported here). What they compute
 (decoding a code, the nearest test code, interpolation, denoising one image, …) is in :mod:`aelib.latent`, plain
-functions a lesson or a test calls without ipywidgets. Trained models come from :func:`aelib.latent.load_subject`
+functions a lesson or a test calls without ipywidgets. Trained models come from :func:`aelib.subjects.load_subject`
 (the checkpoint a lesson saved, else trained now, without a progress bar).
 
 Speed: every update decodes only what changed (one code, one image) and sends PNG bytes to an

@@ -19,23 +19,18 @@ from torch import nn
 from aelib import data, metrics, plots, recipes
 from aelib.baselines import LinearDenoiser
 from aelib.latent import (
-    Subject,
     blend_pixels,
     code_ranges,
     decode_point,
     decode_points,
-    denoise_panel,
     encode_images,
-    error_map,
-    image_mse,
     interpolate_codes,
-    load_subject,
     nearest_code,
     nearest_image,
-    reconstruct_image,
-    subject_of,
     typical_distance,
 )
+from aelib.panels import denoise_panel, error_map, image_mse, reconstruct_image
+from aelib.subjects import Subject, load_subject, subject_of
 from aelib.widgets.base import INFO, CodeScatter, LabWidget, caption, fmt_db, image_view, light, to_png
 
 __all__ = [

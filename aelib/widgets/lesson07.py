@@ -1,6 +1,6 @@
 """Lesson 07's explorer: one test image through the autoencoder and PCA of the same code size, over the sizes trained.
 
-What it computes is :func:`aelib.latent.reconstruct_image` and :meth:`aelib.baselines.PCA.reconstruct`; what it is
+What it computes is :func:`aelib.panels.reconstruct_image` and :meth:`aelib.baselines.PCA.reconstruct`; what it is
 drawn with is :mod:`aelib.widgets.base`.
 """
 
@@ -16,7 +16,7 @@ from torch import nn
 
 from aelib import data, recipes
 from aelib.baselines import PCA
-from aelib.latent import image_mse, reconstruct_image
+from aelib.panels import image_mse, reconstruct_image
 from aelib.widgets.base import INFO, LabWidget, caption, image_view, light, to_png
 
 __all__ = ["code_size_explorer", "mnist_pca"]

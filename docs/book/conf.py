@@ -1,4 +1,4 @@
-"""Sphinx settings of the course's site. aelib/book.py copies this folder next to the pages it writes and builds them
+"""Sphinx settings of the course's site. aelib/tools/book.py copies this folder beside the pages it writes, builds them
 (``make docs``, ``make course``); nothing here executes a notebook or needs a network."""
 
 from pathlib import Path
@@ -14,7 +14,7 @@ nb_merge_streams = True  # one block per cell for stdout, as Jupyter shows it
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 
-# The widget manager (aelib/vendor.py) is local: ipywidgets' CDN default would fail offline.
+# The widget manager (aelib/tools/vendor.py) is local: ipywidgets' CDN default would fail offline.
 _widgets = Path(__file__).parent / "_static" / "widgets" / "embed.js"
 nb_ipywidgets_js = {"widgets/embed.js": {}} if _widgets.exists() else {}
 

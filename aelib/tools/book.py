@@ -2,19 +2,19 @@
 
 ``build()`` writes a Sphinx source folder from the lessons and the docs, then builds it into ``build/course/``:
 
-- ``index`` — the landing page: README's opening (what the course is), who it is for, the two commands, and every
-  lesson with its one-line summary, its run time and a thumbnail of its first figure;
+- ``index`` — the landing page: README.md itself, its lesson table (between ``<!-- lessons -->`` markers) shown as
+  one with each lesson's thumbnail;
 - ``lessons/NN_*`` — one page per lesson, the notebook itself rendered by MyST-NB with its outputs (never executed:
   ``nb_execution_mode = "off"``), a header with its run time and two downloads (the notebook with its outputs, and
-  the student copy made by ``aelib.student``), and a note above each explorer that its sliders need a kernel;
+  the student copy made by ``aelib.tools.student``), and a note above each explorer that its sliders need a kernel;
 - ``teacher`` — the teacher guide (``docs/TEACHER.md`` with its generated tables, as ``make student`` writes it);
-- ``built`` — docs/architecture.md, "How aelib is built".
+- ``docs/*`` — every other page of ``docs/`` as it is (architecture, testing, results, decisions, …).
 
-The text comes from the lessons, README, docs/architecture.md and docs/TEACHER.md, never a copy of them, so the site
-cannot drift from the course. ``make course`` gives the notebooks it has just executed; ``make docs`` (``python -m
-aelib book``) the stored outputs in ``notebooks/``, which takes seconds. The Sphinx settings are
-``docs/book/conf.py``. The site is built in a temporary folder and swapped in whole, so a failed build leaves the
-previous site as it was.
+The text comes from those files, never a copy of them, so the site cannot drift from the course. README's lesson
+table is itself generated from the notebooks (:func:`readme_lessons`; ``python -m aelib book readme`` rewrites it,
+a test checks it). ``make course`` gives the notebooks it has just executed; ``make docs`` the stored outputs in
+``notebooks/``, which takes seconds. The site is built in a temporary folder and swapped in whole, so a failed build
+leaves the previous site as it was.
 """
 
 from __future__ import annotations
@@ -26,15 +26,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from aelib import vendor
-from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, Lesson, describe, minutes, numbered
+from aelib.data import write_atomic
+from aelib.tools import vendor
+from aelib.tools.lessons import NOTEBOOKS, REPO, TIMINGS, Lesson, describe, minutes, numbered
 
 CONF = REPO / "docs" / "book"
 OUT = REPO / "build" / "course"
 README = REPO / "README.md"
-ARCHITECTURE = REPO / "docs" / "architecture.md"
+DOCS = REPO / "docs"
+LESSONS_BLOCK = re.compile(r"<!-- lessons -->\n.*?<!-- /lessons -->", flags=re.S)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+NO_TIMINGS = REPO / "build" / ".no-timings"  # README's table: the stored runs, never this machine's
 THUMB_WIDTH = 320  # pixels: the landing page shows them at 160
 
 
@@ -60,32 +63,22 @@ def thumbnail(nb, width: int = THUMB_WIDTH) -> bytes | None:
     return None
 
 
-def readme_section(heading: str, readme: Path = README) -> str:
-    """The body of README's ``## heading`` section (up to the next ``## ``), without the heading."""
-    text = readme.read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
-    if not match:
-        raise BookError(f"{readme} has no section '## {heading}', which the site's pages include")
-    return match.group(1).strip() + "\n"
-
-
-def readme_opening(readme: Path = README) -> str:
-    """README's first paragraph (what the course is)."""
-    text = readme.read_text(encoding="utf-8").split("\n## ", 1)[0]
-    paragraphs = [p for p in text.split("\n\n") if p.strip() and not p.startswith("# ")]
-    return paragraphs[0].strip() + "\n"
-
-
-def site_links(markdown: str) -> str:
-    """Links of README and docs/ as the site needs them: a lesson's notebook becomes its page; a link to another
-    repository file (which the site does not carry) or to a heading becomes its text."""
+def site_links(markdown: str, up: str = "") -> str:
+    """Links of README and docs/ as the site needs them: a lesson's notebook becomes its page, a page of docs/ stays
+    a link to its page; a link to another repository file (which the site does not carry) or to a heading becomes
+    its text. ``up``: the way from the page to the site's root (``"../"`` from a page of docs/)."""
 
     def fix(match: re.Match) -> str:
         text, target = match.group(1), match.group(2)
         if re.match(r"[a-z]+://|#|mailto:", target):
             return match.group(0) if not target.startswith("#") else text
         lesson = re.fullmatch(r"(?:\.\./)?notebooks/(\d\d_\w+)\.ipynb", target)  # from README or docs/
-        return f"[{text}](lessons/{lesson.group(1)}.ipynb)" if lesson else text
+        if lesson:
+            return f"[{text}]({up}lessons/{lesson.group(1)}.ipynb)"
+        page = re.fullmatch(r"(?:docs/)?(\w+)\.md", target)
+        if page and page.group(1) != "TEACHER" and (DOCS / f"{page.group(1)}.md").is_file():
+            return f"[{text}]({'docs/' if not up else ''}{page.group(1)}.md)"
+        return f"[{text}]({up}teacher.md)" if page else text
 
     return re.sub(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)", fix, markdown)
 
@@ -94,10 +87,34 @@ def site_links(markdown: str) -> str:
 # The pages
 
 
+def readme_lessons(lessons: list[Lesson]) -> str:
+    """README's lesson table, made from the notebooks: title, one-line summary and run time of each lesson (its
+    stored run), the total, and the CPUs those runs were timed on. ``python -m aelib book readme`` writes it."""
+    rows = ["| lesson | what you learn | time |", "|---|---|---|"]
+    for lesson in lessons:
+        seconds = f"{lesson.seconds:.0f} s" if lesson.seconds is not None else "not yet run"
+        rows.append(f"| [{lesson.title}](notebooks/{lesson.path.name}) | {lesson.summary} | {seconds} |")
+    known = [lesson.seconds for lesson in lessons if lesson.seconds is not None]
+    rows.append(f"| all {len(lessons)}, top to bottom | | {minutes(sum(known))} |")
+    cpus: dict[str, list[str]] = {}
+    for lesson in lessons:
+        cpus.setdefault(lesson.cpu or "a CPU not recorded", []).append(lesson.number)
+    where = "; ".join(f"{', '.join(numbers)} on {cpu}" for cpu, numbers in cpus.items())
+    note = (f"Each time is the lesson's stored run (the outputs in `notebooks/`), top to bottom in a fresh kernel on a "
+            f"quiet 2-core machine: {where}.")
+    return "\n".join(rows) + "\n\n" + note
+
+
+def readme_with_lessons(lessons: list[Lesson], readme: Path = README) -> str:
+    """README's text with its lesson table (between the ``<!-- lessons -->`` markers) made afresh."""
+    text = readme.read_text(encoding="utf-8")
+    if not LESSONS_BLOCK.search(text):
+        raise BookError(f"{readme} has no '<!-- lessons -->' … '<!-- /lessons -->' block, where its lesson table goes")
+    return LESSONS_BLOCK.sub(lambda _: f"<!-- lessons -->\n{readme_lessons(lessons)}\n<!-- /lessons -->", text)
+
+
 def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) -> str:
-    """``index.md``: what the course is, for whom, the two commands and how long they take, the lessons, where the rest
-    is."""
-    commands = re.search(r"```bash\n.*?```", readme_section("The two commands"), flags=re.S).group(0)
+    """``index.md``: README.md, with its lesson table shown as one with thumbnails, and the site's contents."""
     rows = []
     for lesson in lessons:
         thumb = f"![{lesson.title}](thumbs/{lesson.number}.png)" if thumbs.get(lesson.number) else ""
@@ -119,27 +136,7 @@ def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) 
         else "Widgets (progress bars, explorers) are shown as text: this site was built without ipywidgets' "
         "embed manager (`python -m aelib book fetch` downloads it once)"
     )
-    return f"""# Autoencoders in PyTorch — the aelib course
-
-{site_links(readme_opening())}
-## Who it is for
-
-{site_links(readme_section("Who it is for"))}
-## The two commands
-
-{commands}
-
-This site is what `make course` builds in `build/course/` after running every lesson; `make docs` rebuilds it from
-the outputs stored in `notebooks/` in seconds, without running anything. {widget_note}; moving a slider needs a
-running kernel: `make lab`.
-
-## How long it takes
-
-{site_links(readme_section("How long it takes"))}
-
-## The lessons
-
-```{{list-table}}
+    table = f"""```{{list-table}}
 :header-rows: 1
 :class: aelib-lessons
 :widths: 22 63 15
@@ -151,12 +148,14 @@ running kernel: `make lab`.
 
 {total}, on a 2-core CPU with no GPU: this machine's `make course` where it ran the lesson, else the run its
 stored outputs come from (each lesson's page says which). Each page has its notebook to download, with the outputs
-it shows, and its student copy (exercises blank, no outputs) for a class.
-
-## For teachers, and for whoever changes the course
-
-- {{doc}}`teacher`: what each lesson needs, the exercises and their points, student copies and grading.
-- {{doc}}`built`: the package behind the lessons, its modules and the layers import-linter holds.
+it shows, and its student copy (exercises blank, no outputs) for a class. {widget_note}; moving a slider needs a
+running kernel: `make lab`."""
+    text = README.read_text(encoding="utf-8")
+    if not LESSONS_BLOCK.search(text):
+        raise BookError(f"{README} has no '<!-- lessons -->' … '<!-- /lessons -->' block, where its lesson table goes")
+    text = LESSONS_BLOCK.sub(lambda _: table, text)
+    pages = "\n".join(f"docs/{path.stem}" for path in docs_pages())
+    return f"""{site_links(text)}
 
 ```{{toctree}}
 :hidden:
@@ -170,9 +169,14 @@ it shows, and its student copy (exercises blank, no outputs) for a class.
 :caption: The course
 
 teacher
-built
+{pages}
 ```
 """
+
+
+def docs_pages() -> list[Path]:
+    """The pages of docs/ the site shows as they are (the teacher guide is made by aelib.tools.student)."""
+    return sorted(path for path in DOCS.glob("*.md") if path.name != "TEACHER.md")
 
 
 def lesson_header(lesson: Lesson, explorers: bool) -> str:
@@ -254,14 +258,10 @@ def copy_images(nb, pages: Path, sources: Path = NOTEBOOKS) -> None:
 
 
 def teacher_page(lesson_paths: list[Path], timings: Path) -> str:
-    from aelib.student import teacher_guide
+    from aelib.tools.student import teacher_guide
 
     text = teacher_guide(lesson_paths, timings=timings)
     return site_links(re.sub(r"<!--.*?-->\n*", "", text, flags=re.S))  # drops the "this file is the source" comment
-
-
-def built_page() -> str:
-    return site_links(ARCHITECTURE.read_text(encoding="utf-8"))  # its own "# How aelib is built" heading
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def write_sources(
     """
     import nbformat
 
-    from aelib.student import make_student_copy
+    from aelib.tools.student import make_student_copy
 
     shutil.copytree(CONF, src, dirs_exist_ok=True)
     widgets = widget_js is not None
@@ -302,7 +302,12 @@ def write_sources(
         thumbs[lesson.number] = thumb is not None
     (src / "index.md").write_text(landing_page(lessons, widgets, thumbs), encoding="utf-8")
     (src / "teacher.md").write_text(teacher_page([lesson.path for lesson in lessons], timings), encoding="utf-8")
-    (src / "built.md").write_text(built_page(), encoding="utf-8")
+    (src / "docs").mkdir(exist_ok=True)
+    for page in docs_pages():
+        (src / "docs" / page.name).write_text(site_links(page.read_text(encoding="utf-8"), up="../"), encoding="utf-8")
+    for folder in DOCS.iterdir():  # the images the pages show (docs/book is the site's own settings)
+        if folder.is_dir() and folder.name != "book":
+            shutil.copytree(folder, src / "docs" / folder.name, dirs_exist_ok=True)
     return lessons
 
 
@@ -316,7 +321,7 @@ def build(
 ) -> list[Lesson]:
     """Build the site into ``out`` (``out/index.html``) from these lesson notebooks (default: the stored ones).
 
-    ``widget_js``: the unpacked widget manager (``aelib.vendor``), True for the cached one if there is one, or
+    ``widget_js``: the unpacked widget manager (``aelib.tools.vendor``), True for the cached one if there is one, or
     None/False to show widgets as text. Raises BookError with Sphinx's warnings if there are any (a broken
     reference, a page Sphinx cannot read): the previous site in ``out`` is then left as it was.
     """
@@ -354,9 +359,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Build the course's site into build/course/ from the stored outputs in notebooks/ (make docs); "
         "`fetch` downloads the widget manager its pages use, once.",
     )
-    p.add_argument("action", nargs="?", choices=["build", "fetch"], default="build")
+    p.add_argument("action", nargs="?", choices=["build", "fetch", "readme"], default="build",
+                   help="build the site (default); fetch the widget manager; readme: rewrite README's lesson table")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
+    if args.action == "readme":
+        lessons = [describe(path, NO_TIMINGS) for path in numbered(NOTEBOOKS)]
+        write_atomic(README, readme_with_lessons(lessons).encode("utf-8"))
+        print(f"wrote the lesson table of {README}")
+        return 0
     if args.action == "fetch":
         try:
             print(f"widget manager: {vendor.fetch()}")

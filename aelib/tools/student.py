@@ -1,4 +1,4 @@
-"""Classroom copies of the lessons: ``python -m aelib.student`` (``make student``).
+"""Classroom copies of the lessons: ``python -m aelib.tools.student`` (``make student``).
 
 The lessons in ``notebooks/`` are the instructor notebooks: each ends with exercises whose solutions sit inside
 nbgrader markup (``### BEGIN SOLUTION`` … ``### END SOLUTION``, ``### BEGIN HIDDEN TESTS`` …) in cells carrying
@@ -13,7 +13,7 @@ nbgrader's cell metadata. This module writes, to ``build/student/``:
 
 Nothing else is copied: the student notebooks import ``aelib`` and read the data cache, like the lessons.
 
-``python -m aelib.student --grade FILE.ipynb …`` grades completed copies without nbgrader: it puts the instructor's
+``python -m aelib student --grade FILE.ipynb …`` grades completed copies without nbgrader: it puts the instructor's
 check cells back (hidden tests included, as ``nbgrader autograde`` does), runs each notebook in a fresh kernel with
 errors allowed, and gives each exercise its points when its check cell ran without an error.
 
@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aelib.lessons import NOTEBOOKS, REPO, TIMINGS, chosen, describe, execute, numbered
+from aelib.tools.lessons import NOTEBOOKS, REPO, TIMINGS, chosen, describe, execute, numbered
 
 OUT = REPO / "build" / "student"
 GUIDE = REPO / "docs" / "TEACHER.md"
@@ -296,7 +296,7 @@ def grade(paths: list[Path], notebooks: Path = NOTEBOOKS, timeout: int = 600, lo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aelib.student", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m aelib student", description=__doc__.splitlines()[0])
     parser.add_argument("only", nargs="*", help="lesson numbers to copy (default: all), e.g. 02 04")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="the instructor notebooks (notebooks/)")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write (default: build/student/)")

@@ -2,7 +2,7 @@
 
 Each ``notebooks/NN_*.ipynb`` is run top to bottom in a fresh kernel (the same way nbval re-runs it), timed and
 written as an executed copy to ``build/executed/``, with the run times in ``build/executed/timings.json``. Then the
-site is built into ``build/course/`` (``aelib.book``) from those executed copies — the outputs just produced, never
+site is built into ``build/course/`` (``aelib.tools.book``) from those executed copies, the outputs just produced, never
 a second execution; a lesson not run this time shows its stored outputs. ``--inplace`` also writes the outputs back
 into ``notebooks/`` (that is how the stored outputs nbval compares are refreshed).
 """
@@ -15,10 +15,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from aelib import book
-from aelib.lessons import TIMINGS, chosen, execute, numbered, title_and_summary
+from aelib.tools import book
+from aelib.tools.lessons import REPO, TIMINGS, chosen, execute, numbered, title_and_summary
 
-REPO = Path(__file__).resolve().parent.parent
 EXECUTED = TIMINGS.parent
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # the repository: aelib/tools/lessons.py → ../../..
 NOTEBOOKS = REPO / "notebooks"
 TIMINGS = REPO / "build" / "executed" / "timings.json"
 
@@ -75,6 +75,7 @@ class Lesson:
     summary: str  # Markdown, one sentence
     seconds: float | None  # top to bottom in a fresh kernel; None when never measured
     timed: str  # which run that time is of, in words: "this machine's `make course`", "the stored run of <date>"
+    cpu: str | None = None  # the CPU of the stored run, when the notebook records it
 
     @property
     def number(self) -> str:  # "02"
@@ -92,13 +93,29 @@ def describe(path: Path, timings: Path = TIMINGS) -> Lesson:
         return Lesson(path, title, summary, here, "this machine's `make course`")
     stored = stored_seconds(nb)
     if stored:
-        return Lesson(path, title, summary, stored[0], f"the stored run of {stored[1]}")
+        cpu = nb.metadata.get("aelib", {}).get("cpu")
+        return Lesson(path, title, summary, stored[0], f"the stored run of {stored[1]}" + (f" on {cpu}" if cpu else ""),
+                      cpu)
     return Lesson(path, title, summary, None, "no run yet: `make course` measures it")
 
 
 def minutes(seconds: float | None) -> str:
     """A run time as the pages print it: "0.7 min" (a no-break space, so a table cell never splits it)."""
     return "not measured" if seconds is None else f"{seconds / 60:.1f}\u00a0min"
+
+
+def cpu_name() -> str:
+    """This machine's CPU as ``lscpu`` names it, with its family and model: "AMD EPYC (family 25, model 17)"."""
+    try:
+        info = dict(
+            line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().splitlines()[:40] if ":" in line
+        )
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        return f"{info['model name']} (family {info['cpu family']}, model {info['model']})"
+    except (OSError, KeyError):
+        import platform
+
+        return platform.processor() or platform.machine() or "an unknown CPU"
 
 
 def execute(path: Path, timeout: int = 600, allow_errors: bool = False, nb=None):
@@ -127,4 +144,5 @@ def execute(path: Path, timeout: int = 600, allow_errors: bool = False, nb=None)
         config=config,
     )
     client.execute()
+    nb.metadata["aelib"] = {"cpu": cpu_name()}  # what the stored run times were measured on
     return nb
