@@ -17,7 +17,7 @@ from torch import nn
 
 from aelib import data, models
 from aelib.checkpoint import CheckpointError, load_checkpoint
-from aelib.runs import RunSettings, checkpoint_dir, identity, other_run, run_path, settings_of
+from aelib.runs import RunSettings, checkpoint_dir, identity, other_run, run_path
 from aelib.train import History, fit
 
 __all__ = ["RECIPES", "Recipe", "checkpoint_dir", "checkpoint_path", "load", "load_or_train", "train"]
@@ -38,7 +38,7 @@ class Recipe(RunSettings):
     @property
     def settings(self) -> RunSettings:
         """The settings :func:`aelib.train.fit` trains this recipe with."""
-        return settings_of(self)
+        return RunSettings.of(self)
 
     def original(self) -> Recipe:
         """The long version: the original tutorial's number of epochs (and ``original_settings``, if any)."""

@@ -76,7 +76,8 @@ class RunSettings:
 
     @classmethod
     def of(cls, settings: RunSettings | None = None, **changes) -> RunSettings:
-        """``settings`` (default: all defaults) with ``changes``; an unknown name is refused with the known ones."""
+        """``settings`` (default: all defaults; anything with these fields, a :class:`~aelib.recipes.Recipe` too) with
+        ``changes``; an unknown name is refused with the known ones."""
         unknown = sorted(set(changes) - set(cls.names()))
         if unknown:
             raise TypeError(f"unknown training setting {', '.join(map(repr, unknown))}; the settings are "
@@ -98,11 +99,6 @@ class RunSettings:
             out["loss"] = getattr(self.loss, "__name__", type(self.loss).__name__)
         out["term_weights"] = dict(self.term_weights)
         return out
-
-
-def settings_of(obj: object) -> RunSettings:
-    """The :class:`RunSettings` part of anything that has those fields (a :class:`~aelib.recipes.Recipe`)."""
-    return RunSettings(**{n: getattr(obj, n) for n in RunSettings.names()})
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -240,5 +236,4 @@ __all__ = [
     "other_run",
     "resume_changes",
     "run_path",
-    "settings_of",
 ]

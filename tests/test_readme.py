@@ -34,11 +34,12 @@ def test_readme_is_short_and_tells_no_history():
 
 
 def test_the_project_speaks_of_itself_alone():
-    """No file points outside the repository: no ../shared, no build machine's absolute path."""
-    outside = re.compile(r"\.\./shared\b|(?<![\w.])/(?:work|home|root|Users)/\w")
+    """No file points outside the repository: no folder beside the clone, no build machine's absolute path."""
+    beside = r"\.\./" + "sha" + "red"  # spelt in parts, so that this test does not find itself
+    outside = re.compile(beside + r"\b|(?<![\w.])/(?:work|home|root|Users)/\w")
     found = [f"{path.relative_to(REPO)}:{n}" for path in tracked_text_files()
              for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
-             if outside.search(line) and path.name != "test_readme.py"]
+             if outside.search(line)]
     assert not found, f"these lines point outside the repository: {found}"
 
 

@@ -105,12 +105,17 @@ def readme_lessons(lessons: list[Lesson]) -> str:
     return "\n".join(rows) + "\n\n" + note
 
 
-def readme_with_lessons(lessons: list[Lesson], readme: Path = README) -> str:
-    """README's text with its lesson table (between the ``<!-- lessons -->`` markers) made afresh."""
+def _readme_with(block: str, readme: Path = README) -> str:
+    """README's text with ``block`` in place of its lesson table (between the ``<!-- lessons -->`` markers)."""
     text = readme.read_text(encoding="utf-8")
     if not LESSONS_BLOCK.search(text):
         raise BookError(f"{readme} has no '<!-- lessons -->' … '<!-- /lessons -->' block, where its lesson table goes")
-    return LESSONS_BLOCK.sub(lambda _: f"<!-- lessons -->\n{readme_lessons(lessons)}\n<!-- /lessons -->", text)
+    return LESSONS_BLOCK.sub(lambda _: block, text)
+
+
+def readme_with_lessons(lessons: list[Lesson], readme: Path = README) -> str:
+    """README's text with its lesson table made afresh from the notebooks."""
+    return _readme_with(f"<!-- lessons -->\n{readme_lessons(lessons)}\n<!-- /lessons -->", readme)
 
 
 def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) -> str:
@@ -150,12 +155,8 @@ def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) 
 stored outputs come from (each lesson's page says which). Each page has its notebook to download, with the outputs
 it shows, and its student copy (exercises blank, no outputs) for a class. {widget_note}; moving a slider needs a
 running kernel: `make lab`."""
-    text = README.read_text(encoding="utf-8")
-    if not LESSONS_BLOCK.search(text):
-        raise BookError(f"{README} has no '<!-- lessons -->' … '<!-- /lessons -->' block, where its lesson table goes")
-    text = LESSONS_BLOCK.sub(lambda _: table, text)
     pages = "\n".join(f"docs/{path.stem}" for path in docs_pages())
-    return f"""{site_links(text)}
+    return f"""{site_links(_readme_with(table))}
 
 ```{{toctree}}
 :hidden:

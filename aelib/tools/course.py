@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from aelib.tools import book
-from aelib.tools.lessons import REPO, TIMINGS, chosen, execute, numbered, title_and_summary
+from aelib.tools.lessons import NOTEBOOKS, TIMINGS, chosen, execute, numbered, title_and_summary
 
 EXECUTED = TIMINGS.parent
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m aelib course", description=__doc__.splitlines()[0])
-    p.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
+    p.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
     p.add_argument("--executed", type=Path, default=EXECUTED, help="where the executed copies go")
     p.add_argument("--site", type=Path, default=book.OUT, help="where the site goes")
     p.add_argument("--no-site", action="store_true", help="execute only")
