@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LOSSES", "LossFn", "RECONSTRUCTION", "adds_terms", "bce_sum", "match_shape", "objective"]
+__all__ = ["LOSSES", "LossFn", "RECONSTRUCTION", "adds_terms", "bce_sum", "match_shape", "objective", "terms"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 RECONSTRUCTION = "reconstruction"  # the name of the loss's own part among a model's terms
@@ -67,7 +67,7 @@ def adds_terms(model: nn.Module) -> bool:
     return callable(getattr(model, "loss_terms", None))
 
 
-def _terms(model: nn.Module, inputs: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def terms(model: nn.Module, inputs: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """``model.loss_terms(inputs)``, checked: a dict of per-image tensors ``(N,)``, none named "reconstruction"."""
     out = model.loss_terms(inputs)
     if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], Mapping)):
@@ -108,16 +108,16 @@ def objective(
                 "(it has no loss_terms method)."
             )
         return loss_fn(match_shape(model(inputs), target), target), {}
-    recon, terms = _terms(model, inputs)
+    recon, per_image = terms(model, inputs)
     weights = dict(weights or {})
-    unknown = sorted(set(weights) - set(terms))
+    unknown = sorted(set(weights) - set(per_image))
     if unknown:
         raise ValueError(
-            f"term_weights names {unknown}, but {type(model).__name__}.loss_terms gives {sorted(terms)}."
+            f"term_weights names {unknown}, but {type(model).__name__}.loss_terms gives {sorted(per_image)}."
         )
     reconstruction = loss_fn(match_shape(recon, target), target)
-    parts = {RECONSTRUCTION: reconstruction, **{name: term.mean() for name, term in terms.items()}}
+    parts = {RECONSTRUCTION: reconstruction, **{name: term.mean() for name, term in per_image.items()}}
     loss = reconstruction
-    for name in terms:
+    for name in per_image:
         loss = loss + float(weights.get(name, 1.0)) * parts[name]
     return loss, parts

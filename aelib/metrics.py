@@ -1,5 +1,5 @@
 """Reconstruction quality: MSE, SSE per image and PSNR, batched evaluation of a trained model, and a VAE's
-negative ELBO in nats per image.
+negative ELBO in nats, per image or on average.
 
 Every figure is in [0, 1] pixel units (``x / 255``), whatever scale the model was trained in, so that models,
 PCA and the linear denoiser compare on one footing. The target is always the CLEAN image.
@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from aelib.losses import adds_terms, bce_sum, objective
+from aelib.losses import RECONSTRUCTION, adds_terms, match_shape, terms
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
 
@@ -154,6 +155,51 @@ def encode_all(
     return torch.cat(codes)
 
 
+def elbo_per_image(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    samples: int = 1,
+    seed: int = 0,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> dict[str, torch.Tensor]:
+    """A VAE's negative ELBO of each image, in nats, and its two parts: ``{"nelbo", "reconstruction", "kl"}``, each
+    ``(N,)`` float64 on the CPU.
+
+    ``reconstruction`` is the binary cross-entropy summed over the image's 784 pixels, ``kl`` is
+    KL(q(z | x) ‖ N(0, I)), both from the model's ``loss_terms`` (the loss-terms protocol, :mod:`aelib.losses`)
+    with every term weighted 1 — the true ELBO, whatever β the model was trained with. It is an upper bound on
+    ``-log p(x)`` and a stochastic estimate: each image's code is sampled ``samples`` times (averaged) from torch's
+    RNG seeded with ``seed``, so the same seed gives the same figures; the caller's RNG is left as it was.
+    ``images``: uint8 ``(N, 28, 28)`` or float in [0, 1]. Lower is more likely.
+    """
+    if not adds_terms(model) or samples < 1:
+        raise ValueError(
+            f"the ELBO needs a model with loss_terms (a VAE; got {type(model).__name__}) and samples >= 1."
+        )
+    if len(images) == 0:
+        raise ValueError("no images to score (got an empty tensor).")
+    device = torch.device(device) if device is not None else device_of(model)
+    was_training = model.training
+    model.eval()
+    parts: dict[str, list[torch.Tensor]] = {}
+    try:
+        with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            for _ in range(samples):
+                for start in range(0, len(images), batch_size):
+                    x = to_float(images[start : start + batch_size].to(device), "unit")
+                    recon, extra = terms(model, x)  # the protocol's checked call, as fit's objective makes it
+                    bce = F.binary_cross_entropy(match_shape(recon, x), x, reduction="none").flatten(1).sum(1)
+                    for name, part in {RECONSTRUCTION: bce, **extra}.items():
+                        parts.setdefault(name, []).append(part.double().cpu())
+    finally:
+        model.train(was_training)
+    per_image = {name: torch.cat(chunks).view(samples, len(images)).mean(0) for name, chunks in parts.items()}
+    return {"nelbo": sum(per_image.values()), **per_image}
+
+
 def negative_elbo(
     model: nn.Module,
     images: torch.Tensor,
@@ -163,36 +209,10 @@ def negative_elbo(
     batch_size: int = 1000,
     device: torch.device | str | None = None,
 ) -> dict[str, float]:
-    """A VAE's negative ELBO on ``images``, in nats per image, and its two parts.
+    """A VAE's negative ELBO on ``images``, in nats per image, and its two parts: :func:`elbo_per_image` averaged
+    over the images, ``{"nelbo": reconstruction + kl, "reconstruction": …, "kl": …}``.
 
-    Returns ``{"nelbo": reconstruction + kl, "reconstruction": binary cross-entropy summed over the 784 pixels,
-    "kl": KL(q(z | x) ‖ N(0, I))}``, each averaged over the images, from the model's ``loss_terms`` (the
-    loss-terms protocol, :mod:`aelib.losses`) with every term weighted 1 — the true ELBO, whatever β the model
-    was trained with. It is an upper bound on ``-log p(x)`` and a stochastic estimate: each image's code is
-    sampled ``samples`` times (averaged) from torch's RNG seeded with ``seed``, so the same seed gives the same
-    figure; the caller's RNG is left as it was. ``images``: uint8 ``(N, 28, 28)`` or float in [0, 1].
     Lower is better. pytorch/examples' ``vae/main.py`` reports this figure as its "test set loss".
     """
-    if not adds_terms(model) or samples < 1:
-        raise ValueError(
-            f"negative_elbo needs a model with loss_terms (a VAE; got {type(model).__name__}) and samples >= 1."
-        )
-    if len(images) == 0:
-        raise ValueError("no images to score (got an empty tensor).")
-    device = torch.device(device) if device is not None else device_of(model)
-    was_training = model.training
-    model.eval()
-    sums: dict[str, float] = {}
-    try:
-        with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
-            for _ in range(samples):
-                for start in range(0, len(images), batch_size):
-                    x = to_float(images[start : start + batch_size].to(device), "unit")
-                    _, parts = objective(model, x, x, bce_sum)
-                    for name, part in parts.items():
-                        sums[name] = sums.get(name, 0.0) + part.double().item() * len(x)
-    finally:
-        model.train(was_training)
-    means = {name: total / (samples * len(images)) for name, total in sums.items()}
-    return {"nelbo": sum(means.values()), **means}
+    per_image = elbo_per_image(model, images, samples=samples, seed=seed, batch_size=batch_size, device=device)
+    return {name: values.mean().item() for name, values in per_image.items()}

@@ -149,6 +149,11 @@ def hinton2006_autoencoder() -> DenseAutoencoder:
     return DenseAutoencoder([784, 1000, 500, 250, 30], output="sigmoid", activation="relu")
 
 
+def one_class_autoencoder() -> DenseAutoencoder:
+    """784-256-32, ReLU, linear code, sigmoid output: lesson 09's model of one class of images."""
+    return DenseAutoencoder([784, 256, 32], output="sigmoid", activation="relu")
+
+
 class SigmoidMLP(DenseAutoencoder):
     """The from-scratch MLP autoencoder of lesson 05, built from one ``layer_sizes`` list.
 

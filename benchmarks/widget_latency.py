@@ -1,4 +1,4 @@
-"""How long one update of each lesson-06 and lesson-07 widget takes in the kernel: set a control's ``.value``, time
+"""How long one update of each lesson-06, 07 and 09 widget takes in the kernel: set a control's ``.value``, time
 until the observers have run (they run synchronously inside the assignment), median over ``--repeat`` updates.
 
     .venv/bin/python benchmarks/widget_latency.py              # the course's trained models (load_or_train)
@@ -27,7 +27,8 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
-from aelib import data, latent, models, plots, recipes  # noqa: E402
+from aelib import data, detection, models, oneclass, plots, recipes  # noqa: E402
+from aelib import subjects as subjects_  # noqa: E402  (the function below is named subjects)
 from aelib import widgets as wd  # noqa: E402
 
 
@@ -51,14 +52,14 @@ def sweep(control, n: int = 20) -> list:
     return [type(control.value)(v) for v in values]
 
 
-def subjects(untrained: bool) -> dict[str, latent.Subject]:
+def subjects(untrained: bool) -> dict[str, subjects_.Subject]:
     if not untrained:
-        return {r.name: latent.load_subject(r.name) for r in (recipes.DEEP_MNIST, recipes.FASHION_3D)}
+        return {r.name: subjects_.load_subject(r.name) for r in (recipes.DEEP_MNIST, recipes.FASHION_3D)}
     torch.manual_seed(0)
     out = {}
     for r in (recipes.DEEP_MNIST, recipes.FASHION_3D):
         images, labels = data.load(r.dataset, "test")
-        out[r.name] = latent.Subject(r.name, r.model().eval(), images, labels, r.scale, data.class_names(r.dataset))
+        out[r.name] = subjects_.Subject(r.name, r.model().eval(), images, labels, r.scale, data.class_names(r.dataset))
     return out
 
 
@@ -67,6 +68,21 @@ def denoisers(untrained: bool) -> dict:
         return None  # the widget's defaults: conv, U-Net (load_or_train) and the cached linear baseline
     torch.manual_seed(0)
     return {"conv denoiser": models.ConvDenoiser().eval(), "U-Net": models.UNetDenoiser().eval()}
+
+
+def one_class_run(untrained: bool) -> oneclass.OneClassScores:
+    """Lesson 09's MNIST 8s: their trained model's scores, or an untrained model's (the same sizes, no training)."""
+    if not untrained:
+        return oneclass.score_class("mnist", 8)
+    torch.manual_seed(0)
+    model = models.one_class_autoencoder().eval()
+    test_images, test_labels = data.load("mnist", "test")
+    held_out, _ = recipes.ONE_CLASS["mnist", 8].images("held_out")
+    run = oneclass.OneClassScores("mnist", 8, model, None, test_labels)
+    key = ("autoencoder", "smoothed MSE")
+    run.scores = {key: detection.reconstruction_scores(model, test_images, smooth=True)}
+    run.held_out = {key: detection.reconstruction_scores(model, held_out, smooth=True)}
+    return run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         sizes = wd.code_size_explorer({k: r.model().eval() for k, r in recipes.CODE_SIZE_SWEEP.items()})
     else:
         sizes = wd.code_size_explorer()
+    thresholds = wd.threshold_explorer(one_class_run(args.untrained))
 
     rows = [
         ("reconstruction browser: test image slider", browser.controls["index"]),
@@ -100,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         ("denoising lab: test image slider", lab.controls["index"]),
         ("code size explorer: test image slider", sizes.controls["index"]),
         ("code size explorer: k slider", sizes.controls["k"]),
+        ("threshold explorer (09): false-alarm slider", thresholds.controls["rate"]),
     ]
     print(f"torch threads {torch.get_num_threads()}, {args.repeat} updates each, models "
           f"{'untrained' if args.untrained else 'trained (load_or_train)'}")  # fmt: skip

@@ -422,3 +422,46 @@ def test_plot_scores_and_challenge_curve():
     assert any("best 4.50" in t.get_text() for t in ax.texts)
     with pytest.raises(ValueError, match="one length"):
         plots.plot_challenge([1, 2], [3.0], target=3.0)
+
+
+def test_plot_roc_draws_each_curve_with_its_auc_and_the_diagonal():
+    rng = np.random.default_rng(0)
+    unusual = rng.random(300) < 0.5
+    good, weak = rng.normal(size=300) + 2 * unusual, rng.normal(size=300) + 0.5 * unusual
+    fig = plots.plot_roc({"good": (good, unusual), "weak": (weak, unusual)}, title="t")
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    from aelib.detection import roc_auc, roc_curve
+
+    assert labels == [f"good: AUC {roc_auc(good, unusual):.3f}", f"weak: AUC {roc_auc(weak, unusual):.3f}",
+                      "chance: AUC 0.5"]
+    fpr, tpr, _ = roc_curve(good, unusual)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xydata(), np.c_[fpr, tpr])
+    with pytest.raises(ValueError, match="curves is empty"):
+        plots.plot_roc({})
+
+
+def test_plot_score_histograms_two_groups_on_common_bins_and_a_threshold():
+    scores = np.r_[np.full(30, 0.01), np.full(10, 0.1)]
+    unusual = np.r_[np.zeros(30, bool), np.ones(10, bool)]
+    fig = plots.plot_score_histograms(scores, unusual, names=("8s", "others"), threshold=0.05)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["8s (30)", "others (10)", "threshold 0.05"]
+    assert len(ax.containers) == 2 and all(len(c) == 59 for c in ax.containers)  # 60 edges, shared
+    with pytest.raises(ValueError, match="log=False"):
+        plots.plot_score_histograms(scores - 1, unusual)
+    with pytest.raises(ValueError, match="both kinds"):
+        plots.plot_score_histograms(scores, np.zeros(40, bool))
+
+
+def test_plot_few_labels_means_and_ranges():
+    accuracies = {"pixels": {1: [0.4, 0.5], 10: [0.7, 0.8]}, "code": {1: [0.5, 0.6], 10: [0.75, 0.85]}}
+    fig = plots.plot_few_labels(accuracies)
+    ax = fig.axes[0]
+    lines = [c.lines[0] for c in ax.containers]
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.45, 0.75])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.55, 0.8])
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_legend().get_texts()] == ["pixels", "code"]
+    with pytest.raises(ValueError, match="accuracies is empty"):
+        plots.plot_few_labels({})

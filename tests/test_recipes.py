@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from aelib import recipes
-from aelib.checkpoint import load_checkpoint
+from aelib.checkpoint import fingerprint, load_checkpoint
 from aelib.runs import RunSettings
 from aelib.train import fit
 from tests.test_train import TinyDense, blobs, same_weights
@@ -200,3 +200,35 @@ def test_a_term_weight_recipe_records_its_weights(tiny, monkeypatch):
     assert saved["config"]["term_weights"] == {"kl": 0.5} and set(history.epochs[-1].train_parts) == {
         "reconstruction", "kl"}
     assert same_weights(recipes.load(vae), model)
+
+
+def test_a_one_class_recipe_trains_on_its_class_and_holds_the_rest_out(tiny, monkeypatch):
+    images = blobs(300)
+    labels = torch.arange(300) % 3
+    monkeypatch.setattr(recipes.data, "load", lambda name, split="train", *a, **k: (images, labels))
+    one = replace(tiny, name="tiny_one_class", label=2, train_count=240)
+    monkeypatch.setitem(recipes.RECIPES, one.name, one)
+    train, train_labels = one.images()
+    held, held_labels = one.images("held_out")
+    assert torch.equal(train, images[:240][labels[:240] == 2]) and set(train_labels.tolist()) == {2}
+    assert torch.equal(held, images[240:][labels[240:] == 2]) and len(held) == 20
+    with pytest.raises(ValueError, match="'train' or 'held_out'"):
+        one.images("test")
+    assert "blobs train[:240] class 2, epochs=2" in str(one) and "blobs, epochs=2" in str(tiny)
+    model, _ = recipes.train(one)
+    saved = load_checkpoint(recipes.checkpoint_path(one))
+    assert saved["config"]["tags"] == {"recipe": "tiny_one_class", "data": "blobs train[:240] class 2"}
+    assert saved["config"]["data"] == fingerprint(train) != fingerprint(images)  # its class's images, no other
+    assert same_weights(recipes.load(one), model)  # the run is recognised as the lesson's own
+    everything = replace(one, label=None)  # the same name on every class: another run, never the lesson's file
+    assert recipes.checkpoint_path(everything).name.startswith("tiny_one_class-")
+
+
+def test_lesson_09s_recipes():
+    assert len(recipes.ONE_CLASS) == 20
+    for (dataset, label), recipe in recipes.ONE_CLASS.items():
+        assert recipes.RECIPES[recipe.name] is recipe and recipe.dataset == dataset and recipe.label == label
+        assert recipe.train_count == 50_000 and recipe.model().code_size == 32
+    assert recipes.VAE_FASHION.dataset == "fashion-mnist"
+    assert recipes.VAE_FASHION.settings == recipes.VAE_ANCHOR.settings.replace(epochs=3)  # lesson 08's anchor
+    assert recipes.VAE_FASHION.model().hidden == recipes.VAE_ANCHOR.model().hidden

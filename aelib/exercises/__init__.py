@@ -22,7 +22,17 @@ live in ``aelib/exercises/lessonNN.py`` (a new lesson adds its own module and li
 
 from __future__ import annotations
 
-from aelib.exercises import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+from aelib.exercises import (
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+)
 from aelib.exercises.feedback import ExerciseError, install_ipython_handler
 from aelib.exercises.lesson01 import check_batches_per_epoch, check_shuffled_batches, check_to_symmetric
 from aelib.exercises.lesson02 import check_code_size_experiment, check_encoder_parameters, check_shape_table
@@ -32,6 +42,7 @@ from aelib.exercises.lesson05 import check_loss_scale, check_train_step
 from aelib.exercises.lesson06 import check_extrapolation, check_interpolation, check_nearest_mse
 from aelib.exercises.lesson07 import check_linear_autoencoder_claim, check_pca_mse_prediction, check_principal_angles
 from aelib.exercises.lesson08 import check_beta_zero_prediction, check_kl_divergence, check_reparameterize
+from aelib.exercises.lesson09 import check_auc_by_ranks, check_blank_image_prediction, check_threshold_for
 
 LESSONS = {  # lesson number → the module of its checks
     "01": lesson01,
@@ -42,6 +53,7 @@ LESSONS = {  # lesson number → the module of its checks
     "06": lesson06,
     "07": lesson07,
     "08": lesson08,
+    "09": lesson09,
 }
 
 __all__ = [
@@ -68,6 +80,9 @@ __all__ = [
     "check_reparameterize",
     "check_kl_divergence",
     "check_beta_zero_prediction",
+    "check_auc_by_ranks",
+    "check_threshold_for",
+    "check_blank_image_prediction",
     "install_ipython_handler",
 ]
 

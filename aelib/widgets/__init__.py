@@ -1,15 +1,19 @@
 """Interactive widgets of the course: look inside trained autoencoders with sliders.
 
-Five widgets, each a function that returns an ``ipywidgets`` box (a :class:`LabWidget`); lesson 06 has four::
+Six widgets, each a function that returns an ``ipywidgets`` box (a :class:`LabWidget`); lesson 06 has four::
 
     reconstruction_browser()   a slider over test images: original | reconstruction | squared error, with MSE
     latent_explorer()          one slider per code dimension, the decoded point, the cloud of test codes around it
     interpolation_explorer()   walk the straight line between two images' codes, next to the pixel blend
     denoising_lab()            a noise level σ and an image: noisy | conv | U-Net | linear | clean, with PSNR
 
-and lesson 07 one::
+lesson 07 one::
 
     code_size_explorer()       a code size k and an image: original | autoencoder-k | PCA-k, with each MSE
+
+and lesson 09 one::
+
+    threshold_explorer()       a false-alarm rate: the threshold it sets, what it flags and misses, precision, recall
 
 This package holds the explorers and what draws them: :mod:`aelib.widgets.base` the pieces every explorer is
 built from, ``aelib/widgets/lessonNN.py`` the explorers of lesson NN (all re-exported here). What they compute
@@ -39,6 +43,7 @@ from aelib.widgets.lesson06 import (
     reconstruction_browser,
 )
 from aelib.widgets.lesson07 import code_size_explorer, mnist_pca
+from aelib.widgets.lesson09 import threshold_explorer
 
 __all__ = [
     "BROWSER_CHOICES",
@@ -51,5 +56,6 @@ __all__ = [
     "linear_denoiser",
     "mnist_pca",
     "reconstruction_browser",
+    "threshold_explorer",
     "to_png",
 ]
