@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from aelib.metrics import reconstruct
+from aelib.metrics import mse_per_image, reconstruct
 from aelib.transforms import image_batch
 
 __all__ = [
@@ -46,7 +46,8 @@ SMOOTHING = (_BINOMIAL[:, None] * _BINOMIAL[None, :] / 16).view(1, 1, 3, 3)
 
 
 def image_scores(recon: torch.Tensor, images, smooth: bool = False) -> torch.Tensor:
-    """Each image's reconstruction error: the mean over its pixels of ``(recon − image)²``, ``(N,)`` float64.
+    """Each image's reconstruction error: the mean over its pixels of ``(recon − image)²``
+    (:func:`aelib.metrics.mse_per_image`), ``(N,)`` float64.
 
     ``recon``: reconstructions in [0, 1] units (a model's through :func:`aelib.metrics.reconstruct`, or PCA's);
     ``images``: the originals, uint8 or float in [0, 1] (:func:`aelib.transforms.image_batch`). With ``smooth`` the
@@ -54,13 +55,11 @@ def image_scores(recon: torch.Tensor, images, smooth: bool = False) -> torch.Ten
     much it changes the shape at the scale of a stroke, not pixel by pixel: a stroke drawn one pixel to the side
     costs less, a missing stroke as much as before (the idea behind SSIM-based scores, Bergmann et al., 2019).
     """
-    target = image_batch(images, "images")
-    diff = image_batch(recon, "recon").to(target.device) - target
-    if diff.shape != target.shape:
-        raise ValueError(f"recon and images must be the same images, got {len(recon)} and {len(target)}.")
-    if smooth:
-        diff = smoothed(diff)
-    return diff.double().square().flatten(1).mean(1).cpu()
+    target = image_batch(images, "images").double()
+    recon = image_batch(recon, "recon").double()
+    if smooth:  # the filter is linear: blurring both blurs their difference
+        recon, target = smoothed(recon), smoothed(target)
+    return mse_per_image(recon, target).cpu()
 
 
 def smoothed(x: torch.Tensor) -> torch.Tensor:

@@ -1,5 +1,5 @@
-"""Reconstruction quality: MSE, SSE per image and PSNR, batched evaluation of a trained model, and a VAE's
-negative ELBO in nats, per image or on average.
+"""Reconstruction quality: MSE (overall or per image), SSE per image and PSNR, batched evaluation of a trained
+model, and a VAE's negative ELBO in nats, per image or on average.
 
 Every figure is in [0, 1] pixel units (``x / 255``), whatever scale the model was trained in, so that models,
 PCA and the linear denoiser compare on one footing. The target is always the CLEAN image.
@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from aelib.losses import RECONSTRUCTION, adds_terms, match_shape, terms
+from aelib.losses import RECONSTRUCTION, adds_terms, bce_per_image, match_shape, terms
 from aelib.transforms import add_gaussian_noise, check_scale, to_float, to_scale, to_unit
 
 
@@ -39,6 +38,11 @@ def sse_per_image(recon: torch.Tensor, target: torch.Tensor) -> float:
     return _errors(recon, target).sum(dim=1).mean().item()
 
 
+def mse_per_image(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Each image's mean squared error over its pixels, in [0, 1]² units: ``(N,)`` float64. Shapes ``(N, …)``."""
+    return _errors(recon, target).mean(dim=1)
+
+
 def psnr(mse: float, data_range: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB: ``10 log10(data_range² / mse)``; ``inf`` for a perfect match."""
     if mse < 0:
@@ -48,7 +52,7 @@ def psnr(mse: float, data_range: float = 1.0) -> float:
 
 def psnr_per_image(recon: torch.Tensor, target: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
     """PSNR of each image in dB, shape ``(N,)`` float64 (``inf`` where an image is reproduced exactly)."""
-    mse = _errors(recon, target).mean(dim=1)
+    mse = mse_per_image(recon, target)
     return 10.0 * torch.log10(data_range**2 / mse)
 
 
@@ -191,7 +195,7 @@ def elbo_per_image(
                 for start in range(0, len(images), batch_size):
                     x = to_float(images[start : start + batch_size].to(device), "unit")
                     recon, extra = terms(model, x)  # the protocol's checked call, as fit's objective makes it
-                    bce = F.binary_cross_entropy(match_shape(recon, x), x, reduction="none").flatten(1).sum(1)
+                    bce = bce_per_image(match_shape(recon, x), x)
                     for name, part in {RECONSTRUCTION: bce, **extra}.items():
                         parts.setdefault(name, []).append(part.double().cpu())
     finally:

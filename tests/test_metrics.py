@@ -6,7 +6,16 @@ import pytest
 import torch
 from torch import nn
 
-from aelib.metrics import encode_all, evaluate, mse_per_pixel, psnr, psnr_per_image, reconstruct, sse_per_image
+from aelib.metrics import (
+    encode_all,
+    evaluate,
+    mse_per_image,
+    mse_per_pixel,
+    psnr,
+    psnr_per_image,
+    reconstruct,
+    sse_per_image,
+)
 from aelib.models import ConvDenoiser, deep_autoencoder, tanh_autoencoder
 from aelib.transforms import to_float
 from tests.images import Recorder, blobs
@@ -30,6 +39,17 @@ def test_metrics_refuse_different_images():
         mse_per_pixel(torch.zeros(2, 784), torch.zeros(3, 784))
     with pytest.raises(ValueError, match="same images"):
         sse_per_image(torch.zeros(2, 784), torch.zeros(2, 1, 27, 28))
+
+
+def test_mse_per_image_by_hand():
+    recon = torch.zeros(2, 1, 2, 2)
+    target = torch.tensor([[0.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5]])  # flat: the same pixels in another shape
+    per_image = mse_per_image(recon, target)
+    assert per_image.dtype == torch.float64
+    torch.testing.assert_close(per_image, torch.tensor([0.25, 0.25], dtype=torch.float64))
+    assert per_image.mean().item() == pytest.approx(mse_per_pixel(recon, target))
+    with pytest.raises(ValueError, match="same images"):
+        mse_per_image(recon, target[:1])
 
 
 def test_psnr_by_hand():

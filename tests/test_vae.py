@@ -117,6 +117,14 @@ def test_objective_adds_weighted_terms_and_reports_them_unweighted():
         losses.objective(plain, x, x, F.mse_loss, {"kl": 1.0})
 
 
+def test_bce_per_image_is_bce_sum_before_the_average():
+    recon = torch.tensor([[0.5, 0.5], [0.9, 0.2]])
+    target = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    per_image = losses.bce_per_image(recon, target)
+    torch.testing.assert_close(per_image, torch.tensor([2 * math.log(2), -math.log(0.9) - math.log(0.8)]))
+    assert per_image.mean().item() == pytest.approx(losses.bce_sum(recon, target).item())
+
+
 def test_a_malformed_loss_terms_is_named():
     class Bad(SparseAE):
         def loss_terms(self, x):
