@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
 from aelib.data import write_atomic
 
@@ -70,10 +71,12 @@ def _bytes(x: torch.Tensor) -> memoryview:
 
 
 def fingerprint(x: object) -> str | float | None:
-    """A short sha1 of a tensor (dtype, shape and bytes); a fraction or ``None`` as is; "unverifiable" otherwise
-    (a DataLoader: its batches cannot be compared without drawing them)."""
+    """A short sha1 of a tensor (dtype, shape and bytes; of a TensorDataset, its first tensor's); a fraction or
+    ``None`` as is; "unverifiable" otherwise (a DataLoader: its batches cannot be compared without drawing them)."""
     if x is None or isinstance(x, float):
         return x
+    if isinstance(x, TensorDataset):
+        x = x.tensors[0]
     if not isinstance(x, torch.Tensor):
         return "unverifiable"
     h = hashlib.sha1(f"{x.dtype} {tuple(x.shape)} ".encode())

@@ -127,5 +127,7 @@ def objective(
     parts = {RECONSTRUCTION: reconstruction, **{name: term.mean() for name, term in per_image.items()}}
     loss = reconstruction
     for name in per_image:
-        loss = loss + float(weights.get(name, 1.0)) * parts[name]
+        weight = float(weights.get(name, 1.0))
+        if weight:  # a term weighted 0 is measured, not trained on: no backward pass through it
+            loss = loss + weight * parts[name]
     return loss, parts

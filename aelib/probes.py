@@ -13,7 +13,8 @@ divided by one number, their root-mean-square distance from the centre per featu
 unlabelled images (a :class:`Scaling`): one scale per feature set keeps the relative sizes of its features, and
 makes one penalty mean the same for pixels, PCA and codes.
 
-Classifiers are trained here, not with :func:`aelib.train.fit`, which trains autoencoders to reconstruct their input.
+Classifiers are trained here, not with :func:`aelib.train.fit`, which trains autoencoders to reconstruct their input:
+the probes, a fine-tuned encoder, and lesson 10's small classifier (:func:`train_classifier`).
 
 This module imports nothing from ``aelib`` but :func:`aelib.transforms.image_batch`.
 """
@@ -29,7 +30,7 @@ from torch import nn
 
 from aelib.transforms import image_batch
 
-__all__ = ["EncoderClassifier", "LinearProbe", "Scaling", "accuracy", "draw_labelled", "fine_tune"]
+__all__ = ["EncoderClassifier", "LinearProbe", "Scaling", "accuracy", "draw_labelled", "fine_tune", "train_classifier"]
 
 
 def draw_labelled(labels: torch.Tensor, per_class: int, seed: int = 0) -> torch.Tensor:
@@ -173,3 +174,34 @@ def fine_tune(
         F.cross_entropy(classifier(images), labels).backward()
         optimizer.step()
     return classifier.eval()
+
+
+def train_classifier(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 3, batch_size: int = 128,
+    lr: float = 1e-3, seed: int = 0,
+) -> nn.Module:
+    """Train ``model`` (images → logits) on all of ``images`` (uint8 ``(N, 28, 28)`` or float in [0, 1]) and their
+    ``labels`` ``(N,)``: cross-entropy, Adam at ``lr``, ``epochs`` passes in shuffled batches of ``batch_size``.
+
+    ``seed`` sets the initial weights (the model is re-initialised with it) and the shuffles, so the same inputs
+    give the same model on the same machine; the caller's RNG is left alone. Returns ``model``, in eval mode."""
+    x, y = image_batch(images), torch.as_tensor(labels, dtype=torch.int64)
+    if len(x) != len(y) or epochs < 1 or batch_size < 1:
+        raise ValueError(f"need one label per image, epochs >= 1 and batch_size >= 1; got {len(x)} images, "
+                         f"{len(y)} labels, epochs={epochs}, batch_size={batch_size}.")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for module in model.modules():
+            if module is not model and hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+        generator = torch.Generator().manual_seed(seed)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+        model.train()
+        for _ in range(epochs):
+            order = torch.randperm(len(x), generator=generator)
+            for start in range(0, len(x), batch_size):
+                batch = order[start : start + batch_size]
+                optimizer.zero_grad(set_to_none=True)
+                F.cross_entropy(model(x[batch]), y[batch]).backward()
+                optimizer.step()
+    return model.eval()

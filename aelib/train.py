@@ -28,6 +28,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
 from aelib import metrics
@@ -166,6 +167,18 @@ def _prepare(images: torch.Tensor, scale: str, device: torch.device, fmt: torch.
         if images.dim() == 2:
             return to_scale(x.reshape(len(x), -1), scale)
     return to_scale(x, scale).contiguous(memory_format=fmt)
+
+
+def _vectors(dataset: TensorDataset, s: RunSettings, device: torch.device) -> torch.Tensor:
+    """A :class:`~torch.utils.data.TensorDataset`'s first tensor (its rows: vectors that are not pixels, e.g. a
+    network's activations) as float ``(N, d)`` on the device, used as given: no scale, no range check, no noise."""
+    x = dataset.tensors[0]
+    if x.dim() != 2 or not x.is_floating_point() or len(x) == 0:
+        raise ValueError(f"a TensorDataset given to fit holds vectors: a non-empty float tensor (N, d) first, got "
+                         f"{x.dtype} {tuple(x.shape)}. Images go in as a tensor, not a TensorDataset.")
+    if s.noise_std:
+        raise ValueError("noise_std corrupts pixels; it does not apply to the vectors of a TensorDataset.")
+    return x.detach().float().to(device)
 
 
 def _batches(
@@ -331,8 +344,10 @@ def _data(train, val, s: RunSettings, device: torch.device, fmt) -> tuple[object
     seed). Returns ``(train, val, batches per epoch if known)``."""
     if isinstance(val, torch.Tensor):
         val = _prepare(val, s.scale, device, fmt)
-    if isinstance(train, torch.Tensor):
-        train = _prepare(train, s.scale, device, fmt)
+    elif isinstance(val, TensorDataset):
+        val = _vectors(val, s, device)
+    if isinstance(train, (torch.Tensor, TensorDataset)):
+        train = _prepare(train, s.scale, device, fmt) if isinstance(train, torch.Tensor) else _vectors(train, s, device)
         if isinstance(val, float):
             if not 0 < val < 1:
                 raise ValueError(f"val as a fraction must be in (0, 1), got {val}.")
@@ -396,9 +411,10 @@ def fit(
     as a ``settings`` object, or both (the keywords win). The rest only say where and how the run is kept:
 
     - ``train``: images, uint8 ``(N, 28, 28)`` or float in [0, 1] ``(N, 1, 28, 28)`` / ``(N, 784)`` (fast path;
-      ``fit`` rescales them to ``scale``), or an iterable of batches, ``x`` or ``(x, y)``, float in the model's
-      scale, used as given.
-    - ``val``: a fraction of ``train`` to hold out (chosen by ``seed``), or validation images (like ``train``),
+      ``fit`` rescales them to ``scale``); vectors that are not pixels (a network's activations) as a
+      ``TensorDataset((N, d) float)`` (fast path, used as given: no scale, no noise); or an iterable of batches,
+      ``x`` or ``(x, y)``, float in the model's scale, used as given.
+    - ``val``: a fraction of ``train`` to hold out (chosen by ``seed``), or validation data (like ``train``),
       scored after each epoch in eval mode with the same noise draw every epoch. ``watch``: a few images whose
       reconstructions are kept after each epoch in ``history.snapshots``.
     - ``device``: ``"auto"`` (cuda if available), ``"cpu"``, ``"cuda"``. ``progress``: a tqdm bar per epoch
@@ -414,6 +430,8 @@ def fit(
     in eval mode on ``device``.
     """
     s = RunSettings.of(settings, **changes)
+    if watch is not None and isinstance(train, TensorDataset):
+        raise ValueError("watch keeps reconstructions of images; it does not apply to the vectors of a TensorDataset.")
     device, fmt = _place(model, device, channels_last)
     config = identity(model, s, train, val=val, watch=watch, tags=tags) if checkpoint or resume else {}
     in_place = resume is not None and checkpoint is not None and Path(resume).resolve() == Path(checkpoint).resolve()

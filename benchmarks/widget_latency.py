@@ -1,4 +1,4 @@
-"""How long one update of each lesson-06, 07 and 09 widget takes in the kernel: set a control's ``.value``, time
+"""How long one update of each lesson-06, 07, 09 and 10 widget takes in the kernel: set a control's ``.value``, time
 until the observers have run (they run synchronously inside the assignment), median over ``--repeat`` updates.
 
     .venv/bin/python benchmarks/widget_latency.py              # the course's trained models (load_or_train)
@@ -85,6 +85,14 @@ def one_class_run(untrained: bool) -> oneclass.OneClassScores:
     return run
 
 
+def sae_parts(untrained: bool) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """Lesson 10's SAE and classifier: trained (load_or_train), or untrained ones of the same sizes."""
+    if not untrained:
+        return recipes.load_or_train(recipes.SAE_TOPK, progress=False), recipes.classifier()
+    torch.manual_seed(0)
+    return models.TopKSAE(256, 512, 16).eval(), models.MLPClassifier(256).eval()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="updates per widget (default 20)")
@@ -106,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         sizes = wd.code_size_explorer()
     thresholds = wd.threshold_explorer(one_class_run(args.untrained))
+    test_images, test_labels = data.load("mnist", "test")
+    feature_view = wd.feature_explorer(*sae_parts(args.untrained), test_images, test_labels)
 
     rows = [
         ("reconstruction browser: test image slider", browser.controls["index"]),
@@ -118,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         ("code size explorer: test image slider", sizes.controls["index"]),
         ("code size explorer: k slider", sizes.controls["k"]),
         ("threshold explorer (09): false-alarm slider", thresholds.controls["rate"]),
+        ("feature explorer (10): feature slider", feature_view.controls["feature"]),
+        ("feature explorer (10): strength slider", feature_view.controls["amount"]),
     ]
     print(f"torch threads {torch.get_num_threads()}, {args.repeat} updates each, models "
           f"{'untrained' if args.untrained else 'trained (load_or_train)'}")  # fmt: skip

@@ -465,3 +465,60 @@ def test_plot_few_labels_means_and_ranges():
     assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_legend().get_texts()] == ["pixels", "code"]
     with pytest.raises(ValueError, match="accuracies is empty"):
         plots.plot_few_labels({})
+
+
+def test_plot_directions_one_row_per_model_each_image_on_its_own_symmetric_scale():
+    d = np.zeros((3, 784))
+    d[0, 0], d[1, 5], d[2, 10] = 0.5, -2.0, 1.0
+    fig = plots.plot_directions({"a": d, "b": d[:2]}, title="t")
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 6 and len(images) == 5  # b's third cell is left empty
+    assert images[0].get_clim() == (-0.5, 0.5) and images[1].get_clim() == (-2.0, 2.0)
+    assert images[0].get_cmap().name == "RdBu_r"
+    assert [ax.get_ylabel() for ax in fig.axes[::3]] == ["a", "b"]
+    with pytest.raises(ValueError, match="rows is empty"):
+        plots.plot_directions({})
+
+
+def test_plot_sparsity_tradeoff_draws_pca_as_the_baseline_line():
+    fig = plots.plot_sparsity_tradeoff({"TopK": ([16, 4, 8], [0.9, 0.7, 0.8]), "PCA (k)": ([1, 2], [0.1, 0.2])},
+                                       ylabel="explained variance")
+    ax = fig.axes[0]
+    topk, pca = ax.get_lines()
+    np.testing.assert_array_equal(topk.get_xydata(), [[4, 0.7], [8, 0.8], [16, 0.9]])  # sorted by L0
+    assert pca.get_linestyle() == "--" and topk.get_marker() == "o" and ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="series is empty"):
+        plots.plot_sparsity_tradeoff({}, ylabel="y")
+
+
+def test_plot_density_counts_dead_latents_apart():
+    fig = plots.plot_density({"a": np.array([0.0, 0.0, 0.1, 0.01]), "b": np.array([0.5, 0.2, 0.1, 0.3])})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a: 50% dead", "b: 0% dead"]
+    with pytest.raises(ValueError, match="densities is empty"):
+        plots.plot_density({})
+
+
+def test_plot_purity_falls_from_one_and_reports_the_median():
+    fig = plots.plot_purity({"units": np.array([0.2, 0.5, 0.9]), "features": np.array([1.0, 1.0, 0.5])}, top=20)
+    ax = fig.axes[0]
+    units = ax.get_lines()[0].get_ydata()
+    assert units[0] == 1.0 and units[-1] == 0.0 and np.all(np.diff(units) <= 0)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["units (3): median 0.50",
+                                                                    "features (3): median 1.00"]
+    with pytest.raises(ValueError, match="purity is empty"):
+        plots.plot_purity({}, top=20)
+
+
+def test_plot_features_rows_of_top_images_and_logit_bars():
+    images = np.arange(20 * 784, dtype=np.float32).reshape(20, 784) % 255 / 255
+    top = np.array([[3, 1, 2], [5, 6, 7]])
+    effects = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 2.0]])
+    fig = plots.plot_features(images, top, effects, [1, 0], n_images=2)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 4 and np.array_equal(shown[0].images[0].get_array(), images[5].reshape(28, 28))
+    bars = [ax for ax in fig.axes if ax.patches]
+    assert [p.get_height() for p in bars[0].patches] == [0.0, 1.0, 2.0]
+    assert shown[0].get_ylabel() == "#1"
+    with pytest.raises(ValueError, match="picked is empty"):
+        plots.plot_features(images, top, effects, [])

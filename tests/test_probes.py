@@ -93,3 +93,20 @@ def test_fine_tune_starts_from_the_probe_trains_a_copy_and_is_repeatable():
     assert not tuned.training
     with pytest.raises(ValueError, match="one label per image"):
         probes.fine_tune(model, head, images, labels[:5])
+
+
+def test_train_classifier_learns_and_is_repeatable():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 3, (600,), generator=g)
+    images = torch.zeros(600, 28, 28, dtype=torch.uint8)
+    for c in range(3):  # a bright band at a place of its own for each class, plus noise
+        images[labels == c, 4 + 8 * c : 10 + 8 * c] = 200
+    images = (images.int() + torch.randint(0, 50, images.shape, generator=g)).clamp(0, 255).to(torch.uint8)
+    a = probes.train_classifier(models.MLPClassifier(16, 3), images, labels, epochs=2, batch_size=32, lr=3e-3, seed=1)
+    b = probes.train_classifier(models.MLPClassifier(16, 3), images, labels, epochs=2, batch_size=32, lr=3e-3, seed=1)
+    c = probes.train_classifier(models.MLPClassifier(16, 3), images, labels, epochs=2, batch_size=32, lr=3e-3, seed=2)
+    assert not a.training and probes.accuracy(a(images.float().unsqueeze(1) / 255), labels) > 0.95
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert not torch.equal(a.layer.weight, c.layer.weight)
+    with pytest.raises(ValueError, match="one label per image"):
+        probes.train_classifier(models.MLPClassifier(16, 3), images, labels[:10])

@@ -232,3 +232,38 @@ def test_lesson_09s_recipes():
     assert recipes.VAE_FASHION.dataset == "fashion-mnist"
     assert recipes.VAE_FASHION.settings == recipes.VAE_ANCHOR.settings.replace(epochs=3)  # lesson 08's anchor
     assert recipes.VAE_FASHION.model().hidden == recipes.VAE_ANCHOR.model().hidden
+
+
+def test_a_recipe_with_inputs_trains_on_what_they_make_of_its_images(tiny, monkeypatch):
+    """Lesson 10's SAEs train on a classifier's hidden layer: the recipe's ``inputs`` turns its images into a
+    TensorDataset, which fit trains on and the checkpoint fingerprints; the lesson's run is reloaded as its own."""
+    from torch.utils.data import TensorDataset
+
+    from aelib.models import ReLUSAE
+
+    images = blobs(200)
+    monkeypatch.setattr(recipes.data, "load", lambda name, split="train", *a, **k: (images, torch.arange(200) % 3))
+
+    def column_sums(batch: torch.Tensor) -> TensorDataset:  # 28 numbers per image, not pixels
+        return TensorDataset(batch.float().sum(1) / 255)
+
+    sae = replace(tiny, name="tiny_sae", model=lambda: ReLUSAE(28, 40), inputs=column_sums,
+                  term_weights=(("l1", 0.01),))
+    monkeypatch.setitem(recipes.RECIPES, sae.name, sae)
+    vectors, _ = sae.images()
+    assert isinstance(vectors, TensorDataset) and vectors.tensors[0].shape == (200, 28)
+    assert sae.data_tag() == "blobs train, column_sums" and "blobs train, column_sums, epochs=2" in str(sae)
+    model, _ = recipes.train(sae)
+    saved = load_checkpoint(recipes.checkpoint_path(sae))
+    assert saved["config"]["data"] == fingerprint(vectors.tensors[0])
+    assert same_weights(recipes.load(sae), model)
+
+
+def test_lesson_10s_recipes():
+    assert all(recipes.RECIPES[r.name] is r for r in (*recipes.PIXEL_SAES.values(), recipes.SAE_TOPK,
+                                                      recipes.SAE_TOPK_NO_AUXK, *recipes.SAE_SWEEP.values()))
+    assert recipes.SAE_TOPK_NO_AUXK.settings == recipes.SAE_TOPK.settings.replace(term_weights=(("auxk", 0.0),))
+    assert recipes.SAE_TOPK.inputs is recipes.classifier_hidden and recipes.SAE_TOPK.model().k == 16
+    assert {kind for kind, _ in recipes.SAE_SWEEP} == {"TopK", "L1"}
+    assert all(r.epochs == recipes.SWEEP_EPOCHS for r in recipes.SAE_SWEEP.values())
+    assert [r.model().n_latents for r in recipes.PIXEL_SAES.values()] == [1024] * 3

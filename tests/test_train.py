@@ -359,3 +359,28 @@ def test_history_round_trip_and_bad_inputs():
         fit(make(), blobs(8), loss="l1", **FAST)
     with pytest.raises(ValueError, match="bce"):
         fit(make(), blobs(8), loss="bce", scale="symmetric", **FAST)
+
+
+def test_vectors_in_a_tensor_dataset_train_as_given(tmp_path):
+    """A network's activations are not pixels: fit takes them in a TensorDataset, unscaled and unchecked for range,
+    on the fast path; validation, checkpoints and reuse work as for images."""
+    from aelib.models import ReLUSAE
+
+    g = torch.Generator().manual_seed(0)
+    basis = torch.randn(6, 20, generator=g) * 3
+    vectors = torch.relu(torch.randn(800, 6, generator=g)) @ basis - 4.0  # outside [0, 1], 20 numbers each
+    model = make(ReLUSAE, d_in=20, n_latents=40)
+    history = fit(model, TensorDataset(vectors), epochs=4, batch_size=64, lr=3e-3, val=0.1,
+                  checkpoint=tmp_path / "sae.pt", **FAST)
+    assert history.val_loss[-1] < 0.5 * history.val_loss[0]
+    assert set(history.epochs[-1].val_parts) == {"reconstruction", "l1"}
+    again = make(ReLUSAE, d_in=20, n_latents=40, init_seed=1)
+    fit(again, TensorDataset(vectors), epochs=4, batch_size=64, lr=3e-3, val=0.1, checkpoint=tmp_path / "sae.pt",
+        reuse=True, **FAST)
+    assert same_weights(model, again)  # the same vectors make the same run: loaded, not trained
+    with pytest.raises(ValueError, match="noise_std corrupts pixels"):
+        fit(make(ReLUSAE, d_in=20, n_latents=40), TensorDataset(vectors), noise_std=0.3, **FAST)
+    with pytest.raises(ValueError, match="watch keeps reconstructions of images"):
+        fit(make(ReLUSAE, d_in=20, n_latents=40), TensorDataset(vectors), watch=blobs(2), **FAST)
+    with pytest.raises(ValueError, match=r"a non-empty float tensor \(N, d\) first, got torch.int64"):
+        fit(make(ReLUSAE, d_in=20, n_latents=40), TensorDataset(torch.ones(5, 20, dtype=torch.int64)), **FAST)

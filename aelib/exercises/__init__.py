@@ -32,6 +32,7 @@ from aelib.exercises import (
     lesson07,
     lesson08,
     lesson09,
+    lesson10,
 )
 from aelib.exercises.feedback import ExerciseError, install_ipython_handler
 from aelib.exercises.lesson01 import check_batches_per_epoch, check_shuffled_batches, check_to_symmetric
@@ -43,6 +44,7 @@ from aelib.exercises.lesson06 import check_extrapolation, check_interpolation, c
 from aelib.exercises.lesson07 import check_linear_autoencoder_claim, check_pca_mse_prediction, check_principal_angles
 from aelib.exercises.lesson08 import check_beta_zero_prediction, check_kl_divergence, check_reparameterize
 from aelib.exercises.lesson09 import check_auc_by_ranks, check_blank_image_prediction, check_threshold_for
+from aelib.exercises.lesson10 import check_explained_variance, check_feature_vote, check_topk
 
 LESSONS = {  # lesson number → the module of its checks
     "01": lesson01,
@@ -54,6 +56,7 @@ LESSONS = {  # lesson number → the module of its checks
     "07": lesson07,
     "08": lesson08,
     "09": lesson09,
+    "10": lesson10,
 }
 
 __all__ = [
@@ -83,6 +86,9 @@ __all__ = [
     "check_auc_by_ranks",
     "check_threshold_for",
     "check_blank_image_prediction",
+    "check_topk",
+    "check_explained_variance",
+    "check_feature_vote",
     "install_ipython_handler",
 ]
 

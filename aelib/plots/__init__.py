@@ -12,15 +12,17 @@ The figures are grouped by topic, one module each: :mod:`~aelib.plots.images` (g
 image, class counts, error maps), :mod:`~aelib.plots.training` (loss curves, snapshots), :mod:`~aelib.plots.codes`
 (the code space), :mod:`~aelib.plots.denoising`, :mod:`~aelib.plots.detection` (ROC curves, score
 histograms, few-label accuracy), :mod:`~aelib.plots.code_size` (code sizes, subspaces, scores
-against a paper) and :mod:`~aelib.plots.vae` (the ELBO's terms). This file only gathers them, so that
-``plots.show_images(...)`` works whichever module a figure lives in. The analysis behind a figure lives elsewhere
-(:mod:`aelib.latent`, :mod:`aelib.metrics`).
+against a paper), :mod:`~aelib.plots.vae` (the ELBO's terms) and :mod:`~aelib.plots.features` (a sparse
+autoencoder's directions, sparsity against quality, the purity of units and features). This file only gathers
+them, so that ``plots.show_images(...)`` works whichever module a figure lives in. The analysis behind a figure
+lives elsewhere (:mod:`aelib.latent`, :mod:`aelib.metrics`, :mod:`aelib.features`).
 """
 
 from aelib.plots.code_size import plot_challenge, plot_code_size_sweep, plot_principal_angles, plot_scores
 from aelib.plots.codes import plot_code_slice, plot_codes, plot_path
 from aelib.plots.denoising import plot_psnr_vs_sigma
 from aelib.plots.detection import plot_few_labels, plot_roc, plot_score_histograms
+from aelib.plots.features import plot_density, plot_directions, plot_features, plot_purity, plot_sparsity_tradeoff
 from aelib.plots.images import (
     make_grid_image,
     plot_class_counts,
@@ -40,19 +42,24 @@ __all__ = [
     "plot_code_size_sweep",
     "plot_code_slice",
     "plot_codes",
+    "plot_density",
+    "plot_directions",
     "plot_elbo_curves",
     "plot_epoch_snapshots",
     "plot_few_labels",
     "plot_error_map",
+    "plot_features",
     "plot_history",
     "plot_kl_by_dimension",
     "plot_mean_image",
     "plot_path",
     "plot_principal_angles",
     "plot_psnr_vs_sigma",
+    "plot_purity",
     "plot_roc",
     "plot_score_histograms",
     "plot_scores",
+    "plot_sparsity_tradeoff",
     "reconstruction_grid",
     "show_grid",
     "show_images",

@@ -1,6 +1,6 @@
 """Interactive widgets of the course: look inside trained autoencoders with sliders.
 
-Six widgets, each a function that returns an ``ipywidgets`` box (a :class:`LabWidget`); lesson 06 has four::
+Seven widgets, each a function that returns an ``ipywidgets`` box (a :class:`LabWidget`); lesson 06 has four::
 
     reconstruction_browser()   a slider over test images: original | reconstruction | squared error, with MSE
     latent_explorer()          one slider per code dimension, the decoded point, the cloud of test codes around it
@@ -11,9 +11,14 @@ lesson 07 one::
 
     code_size_explorer()       a code size k and an image: original | autoencoder-k | PCA-k, with each MSE
 
-and lesson 09 one::
+lesson 09 one::
 
     threshold_explorer()       a false-alarm rate: the threshold it sets, what it flags and misses, precision, recall
+
+and lesson 10 one::
+
+    feature_explorer()         a sparse autoencoder's feature: its top images, the digits it votes for, and one
+                               image's verdict with the feature removed or added
 
 This package holds the explorers and what draws them: :mod:`aelib.widgets.base` the pieces every explorer is
 built from, ``aelib/widgets/lessonNN.py`` the explorers of lesson NN (all re-exported here). What they compute
@@ -44,6 +49,7 @@ from aelib.widgets.lesson06 import (
 )
 from aelib.widgets.lesson07 import code_size_explorer, mnist_pca
 from aelib.widgets.lesson09 import threshold_explorer
+from aelib.widgets.lesson10 import feature_explorer
 
 __all__ = [
     "BROWSER_CHOICES",
@@ -51,6 +57,7 @@ __all__ = [
     "LabWidget",
     "code_size_explorer",
     "denoising_lab",
+    "feature_explorer",
     "interpolation_explorer",
     "latent_explorer",
     "linear_denoiser",
