@@ -13,7 +13,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "sigmoid": nn.Sigmoid}
 OUTPUTS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "none": nn.Identity}
 
 
-def check_images(x: torch.Tensor, where: str, flat_ok: bool) -> None:
+def _check_images(x: torch.Tensor, where: str, flat_ok: bool) -> None:
     """Raise a ValueError unless ``x`` is ``(N, 1, 28, 28)`` (or ``(N, 784)`` when ``flat_ok``)."""
     ok = x.dim() == 4 and tuple(x.shape[1:]) == (1, 28, 28)
     ok = ok or (flat_ok and x.dim() == 2 and x.shape[1] == PIXELS)
@@ -22,14 +22,14 @@ def check_images(x: torch.Tensor, where: str, flat_ok: bool) -> None:
         raise ValueError(f"{where} expected images of shape {expected}, got {tuple(x.shape)}.")
 
 
-def check_codes(z: torch.Tensor, where: str, shapes: Sequence[tuple[int, ...]]) -> None:
+def _check_codes(z: torch.Tensor, where: str, shapes: Sequence[tuple[int, ...]]) -> None:
     """Raise a ValueError unless ``z`` is ``(N, *shape)`` for one of ``shapes``."""
     if not any(tuple(z.shape[1:]) == s for s in shapes):
         expected = " or ".join("(N, " + ", ".join(map(str, s)) + ")" for s in shapes)
         raise ValueError(f"{where} expected codes of shape {expected}, got {tuple(z.shape)}.")
 
 
-def pick(table: dict, name: str, what: str) -> type[nn.Module]:
+def _pick(table: dict, name: str, what: str) -> type[nn.Module]:
     if name not in table:
         raise ValueError(f"unknown {what} {name!r}; valid: {', '.join(table)}.")
     return table[name]

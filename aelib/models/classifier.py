@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from aelib.models.base import PIXELS, check_images
+from aelib.models.base import PIXELS, _check_images
 
 
 class MLPClassifier(nn.Module):
@@ -26,7 +26,7 @@ class MLPClassifier(nn.Module):
         self.head = nn.Linear(self.hidden_size, self.n_classes)
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        check_images(x, f"{type(self).__name__}.hidden", flat_ok=True)
+        _check_images(x, f"{type(self).__name__}.hidden", flat_ok=True)
         return torch.relu(self.layer(x.reshape(len(x), PIXELS)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aelib.models.base import check_codes, check_images
+from aelib.models.base import _check_codes, _check_images
 
 
 class ConvDenoiser(nn.Module):
@@ -46,12 +46,12 @@ class ConvDenoiser(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Images ``(N, 1, 28, 28)`` → codes ``(N, 72)`` (the 8×3×3 feature maps, flattened)."""
-        check_images(x, "ConvDenoiser.encode", flat_ok=False)
+        _check_images(x, "ConvDenoiser.encode", flat_ok=False)
         return self.encoder(x).flatten(1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes ``(N, 72)`` or ``(N, 8, 3, 3)`` → images ``(N, 1, 28, 28)`` in [0, 1]."""
-        check_codes(z, "ConvDenoiser.decode", [(self.code_size,), self.code_shape])
+        _check_codes(z, "ConvDenoiser.decode", [(self.code_size,), self.code_shape])
         return self.decoder(z.reshape(len(z), *self.code_shape))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -106,7 +106,7 @@ class UNetDenoiser(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Images ``(N, 1, 28, 28)`` → the bottleneck ``(N, 4c·7·7)``, flattened (not a full code: see the class)."""
-        check_images(x, "UNetDenoiser.encode", flat_ok=False)
+        _check_images(x, "UNetDenoiser.encode", flat_ok=False)
         return self._down(x)[2].flatten(1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -117,7 +117,7 @@ class UNetDenoiser(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Noisy images ``(N, 1, 28, 28)`` in [0, 1] → denoised images ``(N, 1, 28, 28)`` in [0, 1]."""
-        check_images(x, "UNetDenoiser.forward", flat_ok=False)
+        _check_images(x, "UNetDenoiser.forward", flat_ok=False)
         s1, s2, b = self._down(x)
         d2 = self.dec2(torch.cat([self.up2(b), s2], dim=1))
         d1 = self.dec1(torch.cat([self.up1(d2), s1], dim=1))

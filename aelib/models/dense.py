@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from aelib.models.base import ACTIVATIONS, OUTPUTS, PIXELS, check_codes, check_images, pick
+from aelib.models.base import ACTIVATIONS, OUTPUTS, PIXELS, _check_codes, _check_images, _pick
 
 
 class DenseAutoencoder(nn.Module):
@@ -31,8 +31,8 @@ class DenseAutoencoder(nn.Module):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or sizes[0] != PIXELS or min(sizes) < 1:
             raise ValueError(f"sizes must start with {PIXELS} and list at least one positive layer size, got {sizes}.")
-        act = pick(ACTIVATIONS, activation, "activation")
-        out = pick(OUTPUTS, output, "output")
+        act = _pick(ACTIVATIONS, activation, "activation")
+        out = _pick(OUTPUTS, output, "output")
         self.sizes, self.activation, self.output = tuple(sizes), activation, output
         self.code_size = sizes[-1]
 
@@ -48,17 +48,17 @@ class DenseAutoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Images ``(N, 1, 28, 28)`` or ``(N, 784)`` → codes ``(N, code_size)``."""
-        check_images(x, f"{type(self).__name__}.encode", flat_ok=True)
+        _check_images(x, f"{type(self).__name__}.encode", flat_ok=True)
         return self.encoder(x.reshape(len(x), PIXELS))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes ``(N, code_size)`` → images ``(N, 1, 28, 28)`` in the range of ``output``."""
-        check_codes(z, f"{type(self).__name__}.decode", [(self.code_size,)])
+        _check_codes(z, f"{type(self).__name__}.decode", [(self.code_size,)])
         return self.decoder(z).view(len(z), 1, 28, 28)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Images ``(N, 1, 28, 28)`` or ``(N, 784)`` → reconstructions of the same shape."""
-        check_images(x, f"{type(self).__name__}.forward", flat_ok=True)
+        _check_images(x, f"{type(self).__name__}.forward", flat_ok=True)
         return self.decode(self.encode(x)).view(x.shape)
 
 

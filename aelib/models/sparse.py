@@ -65,11 +65,12 @@ class SparseAutoencoder(nn.Module):
         return flat
 
     def pre_activations(self, x: torch.Tensor) -> torch.Tensor:
-        """``W_enc (x − b_dec) + b_enc``, ``(N, n_latents)``: what each latent reads, before it is kept or not."""
+        """``(x − b_dec) W_encᵀ + b_enc``, ``(N, n_latents)``: what each latent reads, before it is kept or not."""
         return (self._flat(x, "encode") - self.b_dec) @ self.W_enc.T + self.b_enc
 
     def activate(self, pre: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Pre-activations ``(N, n_latents)`` → latents of the same shape: the subclass's rule for which stay."""
+        raise NotImplementedError(f"{type(self).__name__} must define activate(pre): use ReLUSAE or TopKSAE.")
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs ``(N, d_in)`` → latents ``(N, n_latents)``, non-negative, mostly zero."""
@@ -85,6 +86,9 @@ class SparseAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x)).view(x.shape)
+
+    def extra_repr(self) -> str:  # part of str(model), which a checkpoint records as the run's layers
+        return f"d_in={self.d_in}, n_latents={self.n_latents}"
 
 
 class ReLUSAE(SparseAutoencoder):
@@ -122,7 +126,7 @@ class TopKSAE(SparseAutoencoder):
         return torch.zeros_like(pre).scatter(1, top.indices, F.relu(top.values))
 
     def extra_repr(self) -> str:
-        return f"d_in={self.d_in}, n_latents={self.n_latents}, k={self.k}, k_aux={self.k_aux}"
+        return f"{super().extra_repr()}, k={self.k}, k_aux={self.k_aux}, dead_after={self.dead_after}"
 
     @property
     def dead(self) -> torch.Tensor:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from aelib.models.base import ACTIVATIONS, PIXELS, check_codes, check_images, pick
+from aelib.models.base import ACTIVATIONS, PIXELS, _check_codes, _check_images, _pick
 
 
 class VAE(nn.Module):
@@ -32,7 +32,7 @@ class VAE(nn.Module):
         hidden, code_size = [int(h) for h in hidden], int(code_size)
         if not hidden or min(hidden) < 1 or code_size < 1:
             raise ValueError(f"need at least one positive hidden size and code_size >= 1, got {hidden}, {code_size}.")
-        act = pick(ACTIVATIONS, activation, "activation")
+        act = _pick(ACTIVATIONS, activation, "activation")
         self.hidden, self.code_size, self.activation, self.output = tuple(hidden), code_size, activation, "sigmoid"
 
         def stack(dims: list[int]) -> nn.Sequential:  # Linear + activation for each step of dims
@@ -46,7 +46,7 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Images ``(N, 1, 28, 28)`` or ``(N, 784)`` → ``(mean, logvar)`` of q(z | x), each ``(N, code_size)``."""
-        check_images(x, f"{type(self).__name__}.encode", flat_ok=True)
+        _check_images(x, f"{type(self).__name__}.encode", flat_ok=True)
         h = self.encoder(x.reshape(len(x), PIXELS))
         return self.to_mean(h), self.to_logvar(h)
 
@@ -63,7 +63,7 @@ class VAE(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes ``(N, code_size)`` → images ``(N, 1, 28, 28)``, each pixel's probability in (0, 1)."""
-        check_codes(z, f"{type(self).__name__}.decode", [(self.code_size,)])
+        _check_codes(z, f"{type(self).__name__}.decode", [(self.code_size,)])
         return self.decoder(z).view(len(z), 1, 28, 28)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
