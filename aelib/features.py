@@ -170,8 +170,8 @@ def evaluate(
     acts = latents(sae, hidden)
     spliced = _reconstruct(sae, hidden)
     dead = (density(latents(sae, train_hidden)) == 0).double().mean().item()
-    (ce_clean, acc_clean), (ce_spliced, acc_spliced) = head_scores(classifier, hidden, labels), head_scores(
-        classifier, spliced, labels)
+    ce_clean, acc_clean = head_scores(classifier, hidden, labels)
+    ce_spliced, acc_spliced = head_scores(classifier, spliced, labels)
     ce_ablated, acc_ablated = head_scores(classifier, train_hidden.mean(0).expand_as(hidden), labels)
     return SAEReport(l0(acts), explained_variance(hidden, spliced), dead, ce_clean, ce_spliced, ce_ablated,
                      acc_clean, acc_spliced, acc_ablated)

@@ -56,8 +56,8 @@ def check_topk(topk_fn: Callable, hidden: bool = False) -> None:
         elif (got < 0).any():
             fail(f"`{shown}` keeps negative values: a latent is an amount of a feature, never below zero. Pass "
                  f"the kept values through a ReLU. Hint: {hint}")
-        elif torch.allclose(got, torch.zeros_like(pre).scatter(1, pre.topk(k, dim=1, largest=False).indices,
-                                                               torch.relu(pre.topk(k, dim=1, largest=False).values))):
+        elif torch.allclose(got, torch.zeros_like(pre).scatter(1, (low := pre.topk(k, dim=1, largest=False)).indices,
+                                                               torch.relu(low.values))):
             fail(f"`{shown}` keeps the k smallest entries: use the largest (topk's default, largest=True).")
         else:
             fail(f"`{shown}` returned {got[:2, :6].tolist()} in its first rows and columns; expected "

@@ -35,7 +35,6 @@ def _pick(table: dict, name: str, what: str) -> type[nn.Module]:
     return table[name]
 
 
-
 def layer_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:
     """Run ``x`` through ``model`` and list ``(name, output shape)`` of every leaf module, in call order.
 
@@ -58,7 +57,6 @@ def layer_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[str, tuple[int
         for h in hooks:
             h.remove()
     return shapes
-
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -146,7 +146,7 @@ class TopKSAE(SparseAutoencoder):
         dead = self.dead.nonzero().squeeze(1)
         if len(dead) == 0:
             return recon.view(x.shape), {"auxk": recon.new_zeros(len(x))}
-        residual = (self._flat(x, "loss_terms") - recon).detach()
+        residual = (x.reshape(recon.shape) - recon).detach()  # x's shape was checked by pre_activations
         pre_dead = pre[:, dead]  # only the dead latents' columns: usually few, and a top-k over them is cheap
         if len(dead) > self.k_aux:
             top = pre_dead.topk(self.k_aux, dim=1)
