@@ -5,18 +5,19 @@
 # After a change, first: make check (ruff, the import layers and every test that runs no lesson and starts no
 #       browser: offline, a few minutes once `make data` has run). CI runs make test.
 # Also: make docs (the site from the stored outputs, in seconds; = make course SITE_ONLY=1), make lab (JupyterLab),
-#       make data, make notebooks (refresh stored outputs), make student (classroom copies), make bench.
+#       make data, make notebooks (refresh stored outputs), make student (classroom copies), make bench,
+#       make translations (the Chinese catalogues in locale/ after an English change), make lab-zh (Chinese notebooks).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aelib-installed
 
-.PHONY: setup data course docs webjs check test lab notebooks lint chromium student bench clean
+.PHONY: setup data course docs webjs check test lab lab-zh notebooks lint chromium student bench translations clean
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
 
 # Re-installs only when the lock file or pyproject.toml changed since the last install. The bytecode is compiled
 # after pip, on every core (pip compiles one file at a time: a third of the install's time); a Python run with
@@ -82,17 +83,24 @@ ifndef NBVAL_EXACT
 	  --nbval-trained-only notebooks
 endif
 
-# The browser test drives Debian's Chromium (no browser download). Installed here when missing and we are root;
-# otherwise the test says how to install it and skips.
+# The browser test drives Debian's Chromium (no browser download), with a Chinese font for the Chinese pages (a
+# desktop has one; a bare CI image does not, and its screenshots would show boxes). Installed here when missing and
+# we are root; otherwise the test says how to install Chromium and skips.
 chromium:
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { \
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || [ "$$(id -u)" != 0 ] || { \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }
+	  apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; }; }
 	@command -v chromium >/dev/null || echo "chromium not installed (needs root: sudo apt-get install chromium)"
 
 # Student copies (solutions stubbed, hidden tests and outputs removed) and the teacher guide, in build/student/.
 student: setup
 	$(BIN)/python -m aelib student
+
+# The Chinese edition's catalogues (aelib/tools/i18n.py): a changed English unit's entry is marked fuzzy with the
+# old English beside it, a new one added empty, a gone one removed; then it lists what the translator must do.
+translations: setup
+	$(BIN)/python -m aelib translations
 
 bench: data
 	$(BIN)/python -m aelib bench
@@ -100,6 +108,11 @@ bench: data
 # jupyter/jupyter_server_config.json: the kernels' messages encrypted (so ipykernel does not warn that they are not).
 lab: data
 	$(BIN)/jupyter lab --config=jupyter/jupyter_server_config.json notebooks
+
+# The lessons in Chinese: written from the stored notebooks and the catalogues in locale/ (nothing executed).
+lab-zh: data
+	$(BIN)/python -m aelib book notebooks
+	$(BIN)/jupyter lab --config=jupyter/jupyter_server_config.json build/zh/notebooks
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,5 +1,5 @@
 """Command line, the one entry of every subcommand: ``python -m aelib data info|fetch|verify|csv``, ``challenge``,
-and the course's tools: ``course``, ``book``, ``student``, ``bench``.
+and the course's tools: ``course``, ``book``, ``student``, ``translations``, ``bench``.
 
 Thin on purpose: it parses arguments and calls the modules that do the work. The tools (``aelib.tools``) parse their
 own options and are imported only when their command runs.
@@ -61,6 +61,8 @@ TOOLS = {
     "book": ("aelib.tools.book", "build the site from the stored outputs, no execution (make docs); `book fetch`"),
     "student": ("aelib.tools.student", "classroom copies and the teacher guide in build/student/ (make student); "
                 "--grade"),
+    "translations": ("aelib.tools.i18n", "update the Chinese catalogues in locale/ from the English (make "
+                     "translations); `translations check`"),
 }
 
 

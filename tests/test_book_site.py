@@ -1,14 +1,17 @@
 """The course's site as a reader meets it: built from the stored outputs (no training, nothing executed), its pages
 and downloads checked as files, then opened in a real browser (Debian's Chromium, driven by Playwright, as
 tests/test_browser.py does): the index lists every lesson with its time, the link to lesson 02 opens a page with a
-rendered figure and a highlighted code cell, "next" leads to lesson 03, a search for "PCA" finds lesson pages, and
-no page logs a console error or asks for anything off this machine. Screenshots: ``build/browser/book_*.png``.
+rendered figure and a highlighted code cell, "next" leads to lesson 03, a search for "PCA" finds lesson pages, the
+language link leads to the same lesson in Chinese (a figure drawn, its link back to the English), a search there for
+自编码器 finds lesson pages, and no page logs a console error or asks for anything off this machine. Screenshots:
+``build/browser/book_*.png``.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import socket
 import threading
@@ -17,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aelib.tools import book, student
-from aelib.tools.lessons import describe, minutes, numbered
+from aelib.tools import book, i18n, student
+from aelib.tools.lessons import describe, minutes, numbered, title_and_summary
 from tests.test_browser import CHROMIUM_ARGS, SHOTS, chromium_path
 
 LESSONS = numbered()
@@ -109,6 +112,73 @@ def test_nothing_is_loaded_from_another_host(site):
         assert not re.search(r'<link[^>]+href="(https?:)?//', text), html
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# The Chinese edition: build/course/zh/, the twin of every page
+
+
+LANGUAGE_LINK = re.compile(r'<a class="btn btn-sm aelib-language" href="([^"]+)"')
+
+
+def english_pages(site) -> list[Path]:
+    return [p.relative_to(site.root) for p in site.root.rglob("*.html")
+            if p.relative_to(site.root).parts[0] not in ("zh", "_static", "_sources", "_downloads")]
+
+
+def test_every_page_has_a_chinese_twin_and_each_links_to_the_other(site):
+    pages = english_pages(site)
+    assert len(pages) >= len(LESSONS) + 3
+    for name in pages:
+        english, chinese = site.root / name, site.root / "zh" / name
+        assert chinese.is_file(), f"{name} has no Chinese twin"
+        there = LANGUAGE_LINK.findall(english.read_text(encoding="utf-8"))
+        back = LANGUAGE_LINK.findall(chinese.read_text(encoding="utf-8"))
+        assert len(there) == 1 and (english.parent / there[0]).resolve() == chinese.resolve(), (name, there)
+        assert len(back) == 1 and (chinese.parent / back[0]).resolve() == english.resolve(), (name, back)
+        assert '<html lang="zh-CN"' in chinese.read_text(encoding="utf-8")
+
+
+def test_the_chinese_lessons_are_the_chinese_notebooks_with_three_downloads(site):
+    notebooks = site.root.parent / "zh" / "notebooks"
+    index = page(site, "zh/index.html")
+    assert "代码、打印的输出、图中的标注和练习的反馈保持英文" in index
+    for path in LESSONS:
+        html = page(site, f"zh/lessons/{path.stem}.html")
+        title, _ = title_and_summary(nbformat.read(notebooks / path.name, as_version=4))
+        assert title.startswith(f"第 {path.name[:2]} 课") and title in html and title in index, path.name
+        links = re.findall(r'class="reference download internal" download="" href="([^"]+)"', html)
+        assert len(links) == 3, (path.name, links)
+        chinese, student_copy, english = (site.root / "zh" / "lessons" / link for link in links)
+        assert chinese.read_bytes() == (notebooks / path.name).read_bytes()
+        assert english.read_bytes() == path.read_bytes(), "the English original, as stored"
+        copy = nbformat.read(student_copy, as_version=4)
+        assert any("raise NotImplementedError()" in c.source for c in copy.cells) and any(
+            "练习" in c.source for c in copy.cells if c.cell_type == "markdown"), f"{path.name}: a Chinese student copy"
+    for doc in book.docs_pages():  # in English, and saying so
+        assert "本页只有英文版" in page(site, f"zh/docs/{doc.stem}.html"), doc.name
+    teacher = page(site, "zh/teacher.html")
+    assert "教师指南" in teacher and "中文版" in teacher and "check_id" not in teacher
+    glossary = page(site, "zh/glossary.html")
+    assert all(term.chinese in glossary for term in i18n.glossary())
+
+
+def search_hits(site, folder: str, word: str) -> set[str]:
+    text = (site.root / folder / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    hits = set()
+    for kind in ("terms", "titleterms"):
+        found = index[kind].get(word, [])
+        hits |= {index["docnames"][i] for i in ([found] if isinstance(found, int) else found)}
+    return hits
+
+
+def test_searching_the_chinese_site_for_the_glossary_terms_finds_the_lessons(site):
+    """Sphinx's Chinese search indexes no Chinese word without jieba (pinned); the glossary's terms are words to it."""
+    lessons = {f"lessons/{path.stem}" for path in LESSONS}
+    assert lessons <= search_hits(site, "zh", "自编码器")
+    for term in ("重建误差", "潜在空间", "变分自编码器", "稀疏自编码器"):
+        assert search_hits(site, "zh", term) & lessons, term
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:  # no line per request on the test's output
         pass
@@ -124,6 +194,19 @@ def served(site):
     yield site
     server.shutdown()
     server.server_close()
+
+
+def search(view, words: str) -> list[str]:
+    """Search as a reader does (the search button, type, Enter); the links of the results."""
+    view.locator(".search-button-field").first.click()
+    box = view.locator("input[name='q']:visible").first
+    box.fill(words)
+    box.press("Enter")
+    view.wait_for_url("**/search.html?q=*")
+    summary = "() => document.querySelector('#search-results p.search-summary')?.innerText.trim().length > 0"
+    view.wait_for_function(summary, timeout=30_000)  # the results come one by one; the summary, when all are in
+    hits = view.locator("#search-results ul.search li")
+    return hits.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
 
 
 @pytest.mark.browser
@@ -185,17 +268,29 @@ def test_a_reader_browses_the_site_in_chromium(served):
             view.wait_for_url(f"**/lessons/{site.lessons[2].path.stem}.html")
             assert site.lessons[2].title in view.locator("h1").first.inner_text()
 
-            # Search, as a reader does: the search button, type, Enter.
-            view.locator(".search-button-field").first.click()
-            box = view.locator("input[name='q']:visible").first
-            box.fill("PCA")
-            box.press("Enter")
-            view.wait_for_url("**/search.html?q=PCA*")
-            hits = view.locator("#search-results ul.search li")
-            hits.first.wait_for(timeout=30_000)
-            found = hits.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+            found = search(view, "PCA")
             assert sum("lessons/" in href for href in found) >= 3, found
             view.screenshot(path=str(SHOTS / "book_search.png"))
+
+            # The same lesson in Chinese, from its language link, and back.
+            view.goto(site.url + f"lessons/{second.path.stem}.html", wait_until="load")
+            view.locator("a.aelib-language").click()
+            view.wait_for_url(f"**/zh/lessons/{second.path.stem}.html")
+            assert "第 02 课" in view.locator("h1").first.inner_text()
+            figure = view.locator(".cell_output img").first
+            figure.scroll_into_view_if_needed()
+            assert figure.evaluate("img => img.complete && img.naturalWidth > 100"), "a figure is rendered in Chinese"
+            assert view.locator("a.download").count() == 3
+            view.screenshot(path=str(SHOTS / "book_zh_lesson.png"))
+            view.locator("a.aelib-language").click()
+            view.wait_for_url(f"**/lessons/{second.path.stem}.html")
+            assert "/zh/" not in view.url and second.title in view.locator("h1").first.inner_text()
+
+            # Search in Chinese: the term every lesson uses.
+            view.goto(site.url + "zh/index.html", wait_until="load")
+            found = search(view, "自编码器")
+            assert "/zh/search.html" in view.url and sum("lessons/" in href for href in found) >= 5, found
+            view.screenshot(path=str(SHOTS / "book_zh_search.png"))
         except Exception:
             view.screenshot(path=str(SHOTS / "book_failure.png"), full_page=True)
             raise

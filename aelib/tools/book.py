@@ -8,7 +8,13 @@
   ``nb_execution_mode = "off"``), a header with its run time and two downloads (the notebook with its outputs, and
   the student copy made by ``aelib.tools.student``), and a note above each explorer that its sliders need a kernel;
 - ``teacher`` — the teacher guide (``docs/TEACHER.md`` with its generated tables, as ``make student`` writes it);
-- ``docs/*`` — every other page of ``docs/`` as it is (architecture, testing, results, decisions, …).
+- ``docs/*`` — every other page of ``docs/`` as it is (architecture, testing, results, decisions, …);
+- ``glossary`` — the English–Chinese glossary (``locale/glossary.csv``).
+
+The same book is built in Chinese into ``build/course/zh/`` from the catalogues in ``locale/`` (``aelib.tools.i18n``):
+the lessons' Markdown, the landing page, the teacher guide and the site's own words translated, code and outputs as
+they are; the pages of ``docs/`` stay in English, with a note that says so. Each page links to itself in the other
+language. The Chinese notebooks it shows are written first, to ``build/zh/notebooks/``, for JupyterLab.
 
 The text comes from those files, never a copy of them, so the site cannot drift from the course. README's lesson
 table is itself generated from the notebooks (:func:`readme_lessons`; ``python -m aelib book readme`` rewrites it,
@@ -21,14 +27,15 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from aelib.data import write_atomic
-from aelib.tools import vendor
-from aelib.tools.lessons import NOTEBOOKS, REPO, TIMINGS, Lesson, describe, minutes, numbered
+from aelib.tools import i18n, vendor
+from aelib.tools.lessons import N_, NOTEBOOKS, REPO, TIMINGS, Lesson, describe, minutes, numbered
 
 CONF = REPO / "docs" / "book"
 OUT = REPO / "build" / "course"
@@ -39,6 +46,13 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 NO_TIMINGS = REPO / "build" / ".no-timings"  # README's table: the stored runs, never this machine's
 THUMB_WIDTH = 320  # pixels: the landing page shows them at 160
+EN, ZH, words = i18n.EN, i18n.LANG, i18n.words
+LANGUAGES = {EN: ("English", ""), ZH: ("中文", "zh")}  # name, and the edition's folder in the site
+
+
+def zh_notebooks(out: Path = OUT) -> Path:
+    """Where the Chinese notebooks of the site in ``out`` go: ``build/zh/notebooks``, beside ``build/course``."""
+    return out.parent / "zh" / "notebooks"
 
 
 class BookError(RuntimeError):
@@ -105,9 +119,12 @@ def readme_lessons(lessons: list[Lesson]) -> str:
     return "\n".join(rows) + "\n\n" + note
 
 
-def _readme_with(block: str, readme: Path = README) -> str:
-    """README's text with ``block`` in place of its lesson table (between the ``<!-- lessons -->`` markers)."""
+def _readme_with(block: str, readme: Path = README, lang: str = EN) -> str:
+    """README's text (translated into ``lang``) with ``block`` in place of its lesson table (between the ``<!--
+    lessons -->`` markers)."""
     text = readme.read_text(encoding="utf-8")
+    if lang != EN:
+        text = i18n.translate_markdown(text, i18n.translator("index"))
     if not LESSONS_BLOCK.search(text):
         raise BookError(f"{readme} has no '<!-- lessons -->' … '<!-- /lessons -->' block, where its lesson table goes")
     return LESSONS_BLOCK.sub(lambda _: block, text)
@@ -118,8 +135,9 @@ def readme_with_lessons(lessons: list[Lesson], readme: Path = README) -> str:
     return _readme_with(f"<!-- lessons -->\n{readme_lessons(lessons)}\n<!-- /lessons -->", readme)
 
 
-def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) -> str:
+def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool], lang: str = EN) -> str:
     """``index.md``: README.md, with its lesson table shown as one with thumbnails, and the site's contents."""
+    t = words(lang)
     rows = []
     for lesson in lessons:
         thumb = f"![{lesson.title}](thumbs/{lesson.number}.png)" if thumbs.get(lesson.number) else ""
@@ -127,52 +145,76 @@ def landing_page(lessons: list[Lesson], widgets: bool, thumbs: dict[str, bool]) 
             f"* - {thumb}\n"
             f"  - **{{doc}}`{lesson.title} <lessons/{lesson.path.stem}>`**\n\n"
             f"    {lesson.summary}\n"
-            f"  - {minutes(lesson.seconds)}\n"
+            f"  - {minutes(lesson.seconds, t)}\n"
         )
     known = [lesson.seconds for lesson in lessons if lesson.seconds is not None]
     total = (
-        f"All {len(lessons)} take {minutes(sum(known))} top to bottom"
-        if len(known) == len(lessons)
-        else f"The {len(known)} measured take {minutes(sum(known))} top to bottom"
-    )
-    widget_note = (
-        "Explorers and progress bars are drawn from the state saved with each notebook"
+        t(N_("All {n} take {minutes} top to bottom")) if len(known) == len(lessons)
+        else t(N_("The {n} measured take {minutes} top to bottom"))
+    ).format(n=len(known), minutes=minutes(sum(known), t))
+    widget_note = t(
+        N_("Explorers and progress bars are drawn from the state saved with each notebook")
         if widgets
-        else "Widgets (progress bars, explorers) are shown as text: this site was built without ipywidgets' "
-        "embed manager (`python -m aelib book fetch` downloads it once)"
+        else N_("Widgets (progress bars, explorers) are shown as text: this site was built without ipywidgets' "
+                "embed manager (`python -m aelib book fetch` downloads it once)")
     )
+    about = t(N_(
+        "{total}, on a 2-core CPU with no GPU: this machine's `make course` where it ran the lesson, else the run its "
+        "stored outputs come from (each lesson's page says which). Each page has its notebook to download, with the "
+        "outputs it shows, and its student copy (exercises blank, no outputs) for a class. {widgets}; moving a slider "
+        "needs a running kernel: `{lab}`."
+    )).format(total=total, widgets=widget_note, lab=lab_command(lang))
+    figure, lesson_, run_time = t(N_("Figure")), t(N_("Lesson")), t(N_("Run time"))
     table = f"""```{{list-table}}
 :header-rows: 1
 :class: aelib-lessons
 :widths: 22 63 15
 
-* - Figure
-  - Lesson
-  - Run time
+* - {figure}
+  - {lesson_}
+  - {run_time}
 {"".join(rows)}```
 
-{total}, on a 2-core CPU with no GPU: this machine's `make course` where it ran the lesson, else the run its
-stored outputs come from (each lesson's page says which). Each page has its notebook to download, with the outputs
-it shows, and its student copy (exercises blank, no outputs) for a class. {widget_note}; moving a slider needs a
-running kernel: `make lab`."""
+{about}"""
+    text = site_links(_readme_with(table, lang=lang))
+    if lang != EN:  # under the title: what stays English
+        title, rest = text.split("\n", 1)
+        english = t(N_("Code, printed outputs, figure labels and exercise feedback stay in English, like the API."))
+        text = f"{title}\n\n{english}\n{rest}"
     pages = "\n".join(f"docs/{path.stem}" for path in docs_pages())
-    return f"""{site_links(_readme_with(table))}
+    lessons_caption, course_caption = t(N_("Lessons")), t(N_("The course"))
+    return f"""{text}
 
 ```{{toctree}}
 :hidden:
-:caption: Lessons
+:caption: {lessons_caption}
 
 {chr(10).join(f"lessons/{lesson.path.stem}" for lesson in lessons)}
 ```
 
 ```{{toctree}}
 :hidden:
-:caption: The course
+:caption: {course_caption}
 
 teacher
+glossary
 {pages}
 ```
 """
+
+
+def glossary_page(lang: str = EN) -> str:
+    """The glossary: each term in English and Chinese, with d2l-zh's usage and a note (``locale/glossary.csv``)."""
+    t = words(lang)
+    english, note, title = t(N_("English")), t(N_("Note")), t(N_("Glossary"))
+    rows = [f"| {english} | 中文 | {note} |", "|---|---|---|"]
+    rows += [f"| {term.english} | {term.chinese} | {term.note} |" for term in i18n.glossary()]
+    intro = t(N_(
+        "The Chinese edition uses one word for each idea, the one in this table; where d2l-zh (《动手学深度学习》) has "
+        "a term, it is that one. Code terms stay code, as in the English: `fit`, `encode`, a tensor's shape such as "
+        "`(batch, 784)`. The notes are in Chinese, for the readers of that edition."
+    ))
+    return f"# {title}\n\n{intro}\n\n" + "\n".join(rows) + "\n"
 
 
 def docs_pages() -> list[Path]:
@@ -180,25 +222,40 @@ def docs_pages() -> list[Path]:
     return sorted(path for path in DOCS.glob("*.md") if path.name != "TEACHER.md")
 
 
-def lesson_header(lesson: Lesson, explorers: bool) -> str:
+def lesson_header(lesson: Lesson, explorers: bool, lang: str = EN) -> str:
     """The Markdown cell put under a lesson's title on its page."""
+    t = words(lang)
+    name = lesson.path.name
+    the_notebook, the_student_copy, this_page = t(N_("the notebook")), t(N_("the student copy")), t(N_("This page"))
+    notebook = f"{{download}}`{the_notebook} <../files/notebooks/{name}>`"
+    student = f"{{download}}`{the_student_copy} <../files/student/{name}>`"
+    folder = "notebooks" if lang == EN else "build/zh/notebooks"
     lines = [
-        "```{admonition} This page",
+        f"```{{admonition}} {this_page}",
         ":class: tip",
-        f"The notebook as it ran top to bottom in {minutes(lesson.seconds)} ({lesson.timed}), outputs included.",
-        f"Download {{download}}`the notebook <../files/notebooks/{lesson.path.name}>` or "
-        f"{{download}}`the student copy <../files/student/{lesson.path.name}>` (exercises blank, no outputs). "
-        f"To run it: `make lab`, then open `notebooks/{lesson.path.name}`.",
+        t(N_("The notebook as it ran top to bottom in {minutes} ({timed}), outputs included.")).format(
+            minutes=minutes(lesson.seconds, t), timed=lesson.timed_in(t)),
+        t(N_("Download {notebook} or {student} (exercises blank, no outputs).")).format(notebook=notebook,
+                                                                                       student=student),
+        t(N_("To run it: `{command}`, then open `{path}`.")).format(
+            command=lab_command(lang), path=f"{folder}/{name}"),
     ]
+    if lang != EN:
+        lines.append(t(N_("The English original: {notebook}.")).format(
+            notebook=f"{{download}}`{name} <../files/en/{name}>`"))
     if explorers:
-        lines.append("Its explorers are drawn as they were saved: moving a slider needs a running kernel (`make lab`).")
+        lines.append(t(N_("Its explorers are drawn as they were saved: moving a slider needs a running kernel "
+                          "(`{lab}`).")).format(lab=lab_command(lang)))
     return "\n".join([*lines, "```"])
 
 
-EXPLORER_NOTE = (
-    "```{note}\nThe explorer below is drawn from its saved state: its pictures change with the sliders only in a "
-    "running kernel (`make lab`).\n```"
-)
+EXPLORER_NOTE = N_("The explorer below is drawn from its saved state: its pictures change with the sliders only in a "
+                   "running kernel (`{lab}`).")
+
+
+def lab_command(lang: str) -> str:
+    """The command that opens the lessons of this language in JupyterLab (the Makefile's lab and lab-zh)."""
+    return "make lab" if lang == EN else "make lab-zh"
 
 
 def explorer_models(nb) -> set[str]:
@@ -211,7 +268,7 @@ def explorer_models(nb) -> set[str]:
     }
 
 
-def page_notebook(lesson: Lesson, widgets: bool):
+def page_notebook(lesson: Lesson, widgets: bool, lang: str = EN):
     """The notebook as its page shows it: the header under the title, a note above each explorer; without the
     widget manager, widget views fall back to their text."""
     import nbformat
@@ -226,13 +283,14 @@ def page_notebook(lesson: Lesson, widgets: bool):
             if WIDGET_VIEW in o.get("data", {})
         ]
         if cell.cell_type == "code" and explorers.intersection(views):
-            cells.append(nbformat.v4.new_markdown_cell(EXPLORER_NOTE))
+            note = words(lang)(EXPLORER_NOTE).format(lab=lab_command(lang))
+            cells.append(nbformat.v4.new_markdown_cell(f"```{{note}}\n{note}\n```"))
         if not widgets:
             for output in cell.get("outputs", []):
                 output.get("data", {}).pop(WIDGET_VIEW, None)
         cells.append(cell)
         if len(cells) == 1 and cell.cell_type == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(lesson_header(lesson, bool(explorers))))
+            cells.append(nbformat.v4.new_markdown_cell(lesson_header(lesson, bool(explorers), lang)))
     if not widgets:
         nb.metadata.pop("widgets", None)
     nb.cells = cells
@@ -258,10 +316,10 @@ def copy_images(nb, pages: Path, sources: Path = NOTEBOOKS) -> None:
             shutil.copy(source, copy)
 
 
-def teacher_page(lesson_paths: list[Path], timings: Path) -> str:
+def teacher_page(lesson_paths: list[Path], timings: Path, lang: str = EN) -> str:
     from aelib.tools.student import teacher_guide
 
-    text = teacher_guide(lesson_paths, timings=timings)
+    text = teacher_guide(lesson_paths, timings=timings, lang=lang)
     return site_links(re.sub(r"<!--.*?-->\n*", "", text, flags=re.S))  # drops the "this file is the source" comment
 
 
@@ -270,12 +328,19 @@ def teacher_page(lesson_paths: list[Path], timings: Path) -> str:
 
 
 def write_sources(
-    src: Path, notebooks: list[Path], sources: Path = NOTEBOOKS, timings: Path = TIMINGS, widget_js: Path | None = None
+    src: Path,
+    notebooks: list[Path],
+    sources: Path = NOTEBOOKS,
+    timings: Path = TIMINGS,
+    widget_js: Path | None = None,
+    lang: str = EN,
+    originals: list[Path] | None = None,
 ) -> list[Lesson]:
-    """Write the Sphinx source folder ``src`` for these lesson notebooks; return the lessons as listed.
+    """Write the Sphinx source folder ``src`` for these lesson notebooks in ``lang``; return the lessons as listed.
 
     ``sources``: the lessons' own folder (the instructor notebooks, which the student copies are made from, and the
     folder their images are relative to); a notebook given from elsewhere (an executed copy) is matched by name.
+    ``originals``: in another language than English, the English notebooks, offered for download beside them.
     """
     import nbformat
 
@@ -286,30 +351,75 @@ def write_sources(
     if widgets:
         shutil.copytree(widget_js, src / "_static" / "widgets", dirs_exist_ok=True)
     lessons = [describe(path, timings) for path in notebooks]
-    for sub in ("lessons", "thumbs", "files/notebooks", "files/student"):
+    for sub in ("lessons", "thumbs", "files/notebooks", "files/student", "files/en"):
         (src / sub).mkdir(parents=True, exist_ok=True)
+    for original in originals or []:
+        shutil.copy(original, src / "files" / "en" / original.name)
     thumbs = {}
     for lesson in lessons:
         name = lesson.path.name
         instructor = sources / name if (sources / name).is_file() else lesson.path
         shutil.copy(lesson.path, src / "files" / "notebooks" / name)
         make_student_copy(instructor, src / "files" / "student" / name)
-        nb = page_notebook(lesson, widgets)
+        nb = page_notebook(lesson, widgets, lang)
         nbformat.write(nb, src / "lessons" / name)
         copy_images(nb, src / "lessons", instructor.parent)
         thumb = thumbnail(nb)
         if thumb:
             (src / "thumbs" / f"{lesson.number}.png").write_bytes(thumb)
         thumbs[lesson.number] = thumb is not None
-    (src / "index.md").write_text(landing_page(lessons, widgets, thumbs), encoding="utf-8")
-    (src / "teacher.md").write_text(teacher_page([lesson.path for lesson in lessons], timings), encoding="utf-8")
+    (src / "index.md").write_text(landing_page(lessons, widgets, thumbs, lang), encoding="utf-8")
+    (src / "teacher.md").write_text(teacher_page([lesson.path for lesson in lessons], timings, lang), encoding="utf-8")
+    (src / "glossary.md").write_text(glossary_page(lang), encoding="utf-8")
     (src / "docs").mkdir(exist_ok=True)
+    only_english = words(lang)(N_("This page is in English only: it is written for those who keep the course."))
     for page in docs_pages():
-        (src / "docs" / page.name).write_text(site_links(page.read_text(encoding="utf-8"), up="../"), encoding="utf-8")
+        text = site_links(page.read_text(encoding="utf-8"), up="../")
+        if lang != EN:
+            title, rest = text.split("\n", 1)
+            text = f"{title}\n\n```{{note}}\n{only_english}\n```\n{rest}"
+        (src / "docs" / page.name).write_text(text, encoding="utf-8")
     for folder in DOCS.iterdir():  # the images the pages show (docs/book is the site's own settings)
         if folder.is_dir() and folder.name != "book":
             shutil.copytree(folder, src / "docs" / folder.name, dirs_exist_ok=True)
+    other, folder = next(k for k in LANGUAGES if k != lang), LANGUAGES[lang][1]
+    site = {"language": lang, "title": words(lang)(N_("Autoencoders in PyTorch")),
+            "other": {"language": other, "name": LANGUAGES[other][0], "up": "../" if folder else "",
+                      "folder": LANGUAGES[other][1]}}
+    if lang != EN:  # Sphinx's Chinese search splits words with jieba: the glossary's terms are words to it
+        (src / "search-words.txt").write_text("".join(f"{term.chinese} 100000\n" for term in i18n.glossary()),
+                                              encoding="utf-8")
+    (src / "site.json").write_text(json.dumps(site, ensure_ascii=False), encoding="utf-8")
     return lessons
+
+
+def write_translated(
+    notebooks: list[Path], folder: Path, sources: Path = NOTEBOOKS, locale: Path = i18n.LOCALE
+) -> list[Path]:
+    """Write each lesson notebook with its Markdown in Chinese (the catalogues in ``locale``) to ``folder``, code
+    cells and outputs as they are (nothing is executed), with the images its Markdown shows; return the paths."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks:
+        translate = i18n.translator(f"lessons/{path.stem}", locale)
+        nb = i18n.translate_notebook(nbformat.read(path, as_version=4), translate)
+        write_atomic(folder / path.name, (nbformat.writes(nb) + "\n").encode("utf-8"))
+        copy_images(nb, folder, sources)
+        written.append(folder / path.name)
+    return written
+
+
+def _sphinx(src: Path, html: Path, work: Path) -> None:
+    from sphinx.cmd.build import build_main
+
+    warnings = work / f"warnings-{src.name}.txt"
+    args = ["-b", "html", "-q", "-W", "--keep-going", "-w", str(warnings), "-d", str(work / f"doctrees-{src.name}")]
+    code = build_main([*args, str(src), str(html)])
+    said = warnings.read_text(encoding="utf-8").strip() if warnings.exists() else ""
+    if code != 0:
+        raise BookError(f"Sphinx could not build the site from {src.name} (exit code {code}):\n{said}")
 
 
 def build(
@@ -320,35 +430,33 @@ def build(
     widget_js: Path | None | bool = True,
     log=print,
 ) -> list[Lesson]:
-    """Build the site into ``out`` (``out/index.html``) from these lesson notebooks (default: the stored ones).
+    """Build the site into ``out`` (``out/index.html``, the Chinese one in ``out/zh/``) from these lesson notebooks
+    (default: the stored ones), and the Chinese notebooks into :func:`zh_notebooks`.
 
     ``widget_js``: the unpacked widget manager (``aelib.tools.vendor``), True for the cached one if there is one, or
     None/False to show widgets as text. Raises BookError with Sphinx's warnings if there are any (a broken
     reference, a page Sphinx cannot read): the previous site in ``out`` is then left as it was.
     """
-    from sphinx.cmd.build import build_main
-
     notebooks = notebooks if notebooks is not None else numbered(sources)
     if not notebooks:
         raise BookError(f"no lessons NN_*.ipynb in {sources}: nothing to build")
     if widget_js is True:
         widget_js = vendor.available()
     out.parent.mkdir(parents=True, exist_ok=True)
+    chinese = write_translated(notebooks, zh_notebooks(out), sources)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
         work = Path(tmp)
         lessons = write_sources(work / "src", notebooks, sources, timings, widget_js or None)
-        warnings = work / "warnings.txt"
-        args = ["-b", "html", "-q", "-W", "--keep-going", "-w", str(warnings), "-d", str(work / "doctrees")]
-        code = build_main([*args, str(work / "src"), str(work / "html")])
-        said = warnings.read_text(encoding="utf-8").strip() if warnings.exists() else ""
-        if code != 0:
-            raise BookError(f"Sphinx could not build the site (exit code {code}):\n{said}")
+        _sphinx(work / "src", work / "html", work)
+        write_sources(work / "zh", chinese, zh_notebooks(out), timings, widget_js or None, ZH, notebooks)
+        _sphinx(work / "zh", work / "html" / LANGUAGES[ZH][1], work)
         old = work / "previous"
         if out.exists():
             out.replace(old)  # inside the temporary folder: removed with it
         (work / "html").replace(out)
     how = "" if widget_js else ", widgets as text"
-    log(f"Built the course's site ({len(lessons)} lessons{how}): open {out / 'index.html'}")
+    log(f"Built the course's site ({len(lessons)} lessons{how}): open {out / 'index.html'}; in Chinese, "
+        f"{out / LANGUAGES[ZH][1] / 'index.html'}, and its notebooks in {zh_notebooks(out)}")
     return lessons
 
 
@@ -360,14 +468,19 @@ def main(argv: list[str] | None = None) -> int:
         description="Build the course's site into build/course/ from the stored outputs in notebooks/ (make docs); "
         "`fetch` downloads the widget manager its pages use, once.",
     )
-    p.add_argument("action", nargs="?", choices=["build", "fetch", "readme"], default="build",
-                   help="build the site (default); fetch the widget manager; readme: rewrite README's lesson table")
+    p.add_argument("action", nargs="?", choices=["build", "fetch", "readme", "notebooks"], default="build",
+                   help="build the site (default); fetch the widget manager; readme: rewrite README's lesson table; "
+                   "notebooks: write only the Chinese notebooks (make lab-zh)")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     if args.action == "readme":
         lessons = [describe(path, NO_TIMINGS) for path in numbered(NOTEBOOKS)]
         write_atomic(README, readme_with_lessons(lessons).encode("utf-8"))
         print(f"wrote the lesson table of {README}")
+        return 0
+    if args.action == "notebooks":
+        written = write_translated(numbered(NOTEBOOKS), zh_notebooks(args.out))
+        print(f"wrote {len(written)} Chinese notebooks to {zh_notebooks(args.out)}")
         return 0
     if args.action == "fetch":
         try:

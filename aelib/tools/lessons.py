@@ -21,6 +21,11 @@ NOTEBOOKS = REPO / "notebooks"
 TIMINGS = REPO / "build" / "executed" / "timings.json"
 
 
+def N_(text: str) -> str:  # noqa: N802 (gettext's name for a marker that only marks)
+    """Mark ``text`` as words of the site, which the ``site`` catalogue translates (``aelib.tools.i18n``)."""
+    return text
+
+
 def numbered(folder: Path = NOTEBOOKS) -> list[Path]:
     """The numbered lessons ``NN_*.ipynb`` in ``folder``, in order."""
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
@@ -40,7 +45,7 @@ def title_and_summary(nb) -> tuple[str, str]:
         if lines and lines[0].startswith("#"):
             title = lines[0].lstrip("#").strip()
             prose = " ".join(line for line in lines[1:] if not line.startswith(("#", "|", "-", "*", ">")))
-            summary = re.split(r"(?<=[.!?])\s", prose, maxsplit=1)[0] if prose else ""
+            summary = re.split(r"(?<=[.!?])\s|(?<=[。！？])", prose, maxsplit=1)[0] if prose else ""
             return title, summary
     return "(untitled)", ""
 
@@ -74,12 +79,27 @@ class Lesson:
     title: str
     summary: str  # Markdown, one sentence
     seconds: float | None  # top to bottom in a fresh kernel; None when never measured
-    timed: str  # which run that time is of, in words: "this machine's `make course`", "the stored run of <date>"
+    run: str  # which run that time is of, in words with {date} and {cpu} (one of the RUN_* below)
+    date: str | None = None  # of the stored run, YYYY-MM-DD
     cpu: str | None = None  # the CPU of the stored run, when the notebook records it
 
     @property
     def number(self) -> str:  # "02"
         return self.path.name[:2]
+
+    @property
+    def timed(self) -> str:
+        """Which run the time is of: "this machine's `make course`", "the stored run of 2026-12-01 on …"."""
+        return self.timed_in(str)
+
+    def timed_in(self, translate) -> str:
+        return translate(self.run).format(date=self.date, cpu=self.cpu)
+
+
+RUN_HERE = N_("this machine's `make course`")
+RUN_STORED = N_("the stored run of {date}")
+RUN_STORED_ON = N_("the stored run of {date} on {cpu}")
+RUN_NONE = N_("no run yet: `make course` measures it")
 
 
 def describe(path: Path, timings: Path = TIMINGS) -> Lesson:
@@ -90,18 +110,20 @@ def describe(path: Path, timings: Path = TIMINGS) -> Lesson:
     title, summary = title_and_summary(nb)
     here = measured_here(timings).get(path.name)
     if here is not None:
-        return Lesson(path, title, summary, here, "this machine's `make course`")
+        return Lesson(path, title, summary, here, RUN_HERE)
     stored = stored_seconds(nb)
     if stored:
         cpu = nb.metadata.get("aelib", {}).get("cpu")
-        return Lesson(path, title, summary, stored[0], f"the stored run of {stored[1]}" + (f" on {cpu}" if cpu else ""),
-                      cpu)
-    return Lesson(path, title, summary, None, "no run yet: `make course` measures it")
+        return Lesson(path, title, summary, stored[0], RUN_STORED_ON if cpu else RUN_STORED, stored[1], cpu)
+    return Lesson(path, title, summary, None, RUN_NONE)
 
 
-def minutes(seconds: float | None) -> str:
-    """A run time as the pages print it: "0.7 min" (a no-break space, so a table cell never splits it)."""
-    return "not measured" if seconds is None else f"{seconds / 60:.1f}\u00a0min"
+def minutes(seconds: float | None, translate=str) -> str:
+    """A run time as the pages print it: "0.7 min" (a no-break space, so a table cell never splits it), in the words
+    of ``translate`` (the site's, ``aelib.tools.i18n.words``)."""
+    if seconds is None:
+        return translate(N_("not measured"))
+    return translate(N_("{minutes} min")).format(minutes=f"{seconds / 60:.1f}").replace(" ", "\u00a0")
 
 
 def cpu_name() -> str:

@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aelib.tools.lessons import NOTEBOOKS, REPO, TIMINGS, chosen, describe, execute, numbered
+from aelib.tools import i18n
+from aelib.tools.lessons import N_, NOTEBOOKS, REPO, TIMINGS, chosen, describe, execute, minutes, numbered
 
 OUT = REPO / "build" / "student"
 GUIDE = REPO / "docs" / "TEACHER.md"
@@ -74,10 +75,10 @@ def exercises(nb, lesson: str) -> list[Exercise]:
         grader = cell.metadata.get("nbgrader", {})
         if meta["part"] == "task":
             heading = next((ln for ln in cell.source.splitlines() if ln.startswith("#")), "")
-            m = re.match(r"#+\s*Exercise\s+([\d.]+)\s*[—-]\s*(.*?)\s*(?:\(([^)]*)\))?\s*$", heading)
+            m = re.match(r"#+\s*(?:Exercise|练习)\s*([\d.]+)\s*[—-]\s*(.*?)\s*(?:[(（]([^)）]*)[)）])?\s*$", heading)
             ex["shown"] = m.group(1) if m else meta["exercise"]
             ex["title"] = m.group(2) if m else heading.lstrip("#").strip()
-            ex["kind"] = (m.group(3) or "").split(",")[0].strip() if m else ""
+            ex["kind"] = re.split(r"[,，]", m.group(3) or "")[0].strip() if m else ""
         elif meta["part"] == "solution":
             ex["solutions"].append(grader.get("grade_id", ""))
         elif meta["part"] == "check":
@@ -139,11 +140,17 @@ def _fmt_points(p: float) -> str:
     return f"{p:g}"
 
 
-def exercise_table(paths: list[Path]) -> str:
-    """A Markdown table of every exercise: lesson, number, title, kind, points, nbgrader grade ids."""
+def _header(names: list[str], translate) -> list[str]:
+    return ["| " + " | ".join(translate(name) for name in names) + " |", "|---" * len(names) + "|"]
+
+
+def exercise_table(paths: list[Path], translate=str) -> str:
+    """A Markdown table of every exercise: lesson, number, title, kind, points, nbgrader grade ids (headers in the
+    words of ``translate``)."""
     import nbformat
 
-    rows = ["| Lesson | Exercise | Kind | Points | Solution cell(s) | Check cell |", "|---|---|---|---|---|---|"]
+    rows = _header([N_("Lesson"), N_("Exercise"), N_("Kind"), N_("Points"), N_("Solution cell(s)"), N_("Check cell")],
+                   translate)
     total = 0.0
     for path in paths:
         nb = nbformat.read(path, as_version=4)
@@ -153,32 +160,40 @@ def exercise_table(paths: list[Path]) -> str:
                 f"| `{path.stem}` | {ex.number} {ex.title} | {ex.kind} | {_fmt_points(ex.points)} | "
                 f"{', '.join(f'`{i}`' for i in ex.solution_ids)} | `{ex.check_id}` |"
             )
-    rows.append(f"| **all** | | | **{_fmt_points(total)}** | | |")
+    everything = translate(N_("all"))
+    rows.append(f"| **{everything}** | | | **{_fmt_points(total)}** | | |")
     return "\n".join(rows)
 
 
-def lesson_table(paths: list[Path], timings: Path = TIMINGS) -> str:
+def lesson_table(paths: list[Path], timings: Path = TIMINGS, translate=str) -> str:
     """A Markdown table of the lessons: title, exercises and points, and the run time last measured."""
     import nbformat
 
-    rows = ["| Lesson | Title | Exercises | Points | Run time, top to bottom |", "|---|---|---|---|---|"]
+    rows = _header([N_("Lesson"), N_("Title"), N_("Exercises"), N_("Points"), N_("Run time, top to bottom")],
+                   translate)
     for path in paths:
         lesson = describe(path, timings)
         exs = exercises(nbformat.read(path, as_version=4), path.name[:2])
-        when = f"{lesson.seconds / 60:.1f} min, {lesson.timed}" if lesson.seconds is not None else lesson.timed
+        timed = lesson.timed_in(translate)
+        took = minutes(lesson.seconds, translate).replace("\u00a0", " ")
+        if lesson.seconds is not None:
+            timed = translate(N_("{minutes}, {timed}")).format(minutes=took, timed=timed)
         rows.append(
-            f"| `{path.name}` | {lesson.title} | {len(exs)} | {_fmt_points(sum(e.points for e in exs))} | {when} |"
+            f"| `{path.name}` | {lesson.title} | {len(exs)} | {_fmt_points(sum(e.points for e in exs))} | {timed} |"
         )
     return "\n".join(rows)
 
 
-def teacher_guide(paths: list[Path], template: Path = GUIDE, timings: Path = TIMINGS) -> str:
-    """``docs/TEACHER.md`` with its generated tables filled in."""
+def teacher_guide(paths: list[Path], template: Path = GUIDE, timings: Path = TIMINGS, lang: str = i18n.EN) -> str:
+    """``docs/TEACHER.md`` with its generated tables filled in; in ``lang``, from the ``teacher`` catalogue."""
     text = template.read_text(encoding="utf-8")
     for marker in (EXERCISE_TABLE, LESSON_TABLE):
         if marker not in text:
             raise ValueError(f"{template} lacks the marker {marker!r} where the generated table goes")
-    return text.replace(EXERCISE_TABLE, exercise_table(paths)).replace(LESSON_TABLE, lesson_table(paths, timings))
+    if lang != i18n.EN:
+        text = i18n.translate_markdown(text, i18n.translator("teacher"))
+    t = i18n.words(lang)
+    return text.replace(EXERCISE_TABLE, exercise_table(paths, t)).replace(LESSON_TABLE, lesson_table(paths, timings, t))
 
 
 def build(notebooks: Path = NOTEBOOKS, out: Path = OUT, only: list[str] | None = None, log=print) -> list[Path]:
