@@ -11,13 +11,13 @@ import nbformat
 import pytest
 from PIL import Image
 
-from aelib.tools import book
+from aelib.tools import book, pages
 from aelib.tools.lessons import describe, numbered
 
 LESSONS = numbered()
 NO_TIMINGS = book.NO_TIMINGS  # the stored runs' own times, whatever ran here
 
-WIDGET_VIEW = book.WIDGET_VIEW
+WIDGET_VIEW = pages.WIDGET_VIEW
 
 
 def png(width: int, height: int, shade: int = 0) -> str:
@@ -42,14 +42,14 @@ def lesson(path, *, figures=(), explorer=False, markdown="Some prose.") -> objec
         nb.cells.append(cell)
         box = {"model_name": "VBoxModel", "state": {"_dom_classes": ["aelib-latent-explorer"]}}
         bar = {"model_name": "FloatProgressModel", "state": {"_dom_classes": []}}
-        nb.metadata["widgets"] = {book.WIDGET_STATE: {"state": {"box1": box, "bar": bar}, "version_major": 2}}
+        nb.metadata["widgets"] = {pages.WIDGET_STATE: {"state": {"box1": box, "bar": bar}, "version_major": 2}}
     nbformat.write(nb, path)
     return path
 
 
 def test_the_landing_page_is_the_readme_with_its_lessons_shown_with_thumbnails():
     lessons = [describe(path, NO_TIMINGS) for path in LESSONS]
-    page = book.landing_page(lessons, widgets=True, thumbs={lesson.number: True for lesson in lessons})
+    page = pages.landing_page(lessons, widgets=True, thumbs={lesson.number: True for lesson in lessons})
     assert page.startswith("# aelib") and "## Who it is for" in page and "make course" in page
     assert ":class: aelib-lessons" in page and "<!-- lessons -->" not in page
     assert "docs/architecture" in page and "docs/decisions" in page  # every page of docs/ is in the site
@@ -58,12 +58,12 @@ def test_the_landing_page_is_the_readme_with_its_lessons_shown_with_thumbnails()
 def test_readmes_lesson_table_is_the_one_the_notebooks_make():
     """README's lesson table is generated (`python -m aelib book readme`): titles, summaries, stored run times."""
     lessons = [describe(path, NO_TIMINGS) for path in LESSONS]
-    assert book.README.read_text(encoding="utf-8") == book.readme_with_lessons(lessons), (
+    assert pages.README.read_text(encoding="utf-8") == pages.readme_with_lessons(lessons), (
         "README's lesson table is stale: run `python -m aelib book readme`")
-    table = book.readme_lessons(lessons)
+    table = pages.readme_lessons(lessons)
     assert all(lesson.title in table and f"{lesson.seconds:.0f} s" in table for lesson in lessons)
     moved = [replace(lessons[0], seconds=lessons[0].seconds + 60), *lessons[1:]]
-    assert book.readme_lessons(moved) != table  # a lesson that got slower changes the table
+    assert pages.readme_lessons(moved) != table  # a lesson that got slower changes the table
 
 
 def test_readme_links_become_site_links():
@@ -71,29 +71,29 @@ def test_readme_links_become_site_links():
         "[lesson 2](notebooks/02_dense_autoencoder.ipynb), [the lock](requirements.lock), [up](#the-data), "
         "[linter](https://import-linter.readthedocs.io), ![fig](docs/x.png)"
     )
-    assert book.site_links(text) == (
+    assert pages.site_links(text) == (
         "[lesson 2](lessons/02_dense_autoencoder.ipynb), the lock, up, [linter](https://import-linter.readthedocs.io), "
         "![fig](docs/x.png)"
     )
-    assert book.site_links("[t](docs/testing.md), [g](docs/TEACHER.md)") == "[t](docs/testing.md), [g](teacher.md)"
-    assert book.site_links("[d](data.md), [l](../notebooks/01_data_loading.ipynb)", up="../") == (
+    assert pages.site_links("[t](docs/testing.md), [g](docs/TEACHER.md)") == "[t](docs/testing.md), [g](teacher.md)"
+    assert pages.site_links("[d](data.md), [l](../notebooks/01_data_loading.ipynb)", up="../") == (
         "[d](data.md), [l](../lessons/01_data_loading.ipynb)")
 
 
 def test_the_thumbnail_is_the_tagged_figure_else_the_first_small(tmp_path):
     first, tagged = png(800, 600, 10), png(1000, 400, 200)
     nb = nbformat.read(lesson(tmp_path / "01_a.ipynb", figures=[((), first), (("thumbnail",), tagged)]), 4)
-    image = Image.open(io.BytesIO(book.thumbnail(nb)))
+    image = Image.open(io.BytesIO(pages.thumbnail(nb)))
     assert image.size == (320, 128) and image.getpixel((5, 5)) == (200, 200, 200)
     nb = nbformat.read(lesson(tmp_path / "01_b.ipynb", figures=[((), first)]), 4)
-    assert Image.open(io.BytesIO(book.thumbnail(nb))).size == (320, 240)
-    assert book.thumbnail(nbformat.read(lesson(tmp_path / "01_c.ipynb"), 4)) is None
+    assert Image.open(io.BytesIO(pages.thumbnail(nb))).size == (320, 240)
+    assert pages.thumbnail(nbformat.read(lesson(tmp_path / "01_c.ipynb"), 4)) is None
 
 
 def test_a_lesson_page_gets_its_header_and_a_note_above_each_explorer(tmp_path):
     path = lesson(tmp_path / "01_tiny.ipynb", figures=[((), png(8, 8))], explorer=True)
     described = describe(path, tmp_path / "none.json")
-    nb = book.page_notebook(described, widgets=True)
+    nb = pages.page_notebook(described, widgets=True)
     kinds = [c.cell_type for c in nb.cells]
     assert kinds == ["markdown", "markdown", "code", "markdown", "code"]
     header = nb.cells[1].source
@@ -102,7 +102,7 @@ def test_a_lesson_page_gets_its_header_and_a_note_above_each_explorer(tmp_path):
     assert "running kernel" in nb.cells[3].source and "latent_explorer" in nb.cells[4].source
     assert WIDGET_VIEW in nb.cells[4].outputs[0]["data"] and "widgets" in nb.metadata
 
-    text_only = book.page_notebook(described, widgets=False)
+    text_only = pages.page_notebook(described, widgets=False)
     assert WIDGET_VIEW not in text_only.cells[4].outputs[0]["data"], "without the manager, widgets show as text"
     assert "widgets" not in text_only.metadata
 
@@ -111,8 +111,8 @@ def test_every_stored_lesson_gives_a_thumbnail_and_its_explorers_are_found():
     with_explorers = set()
     for path in numbered():
         nb = nbformat.read(path, as_version=4)
-        assert book.thumbnail(nb), f"{path.name} has no figure for the landing page"
-        if book.explorer_models(nb):
+        assert pages.thumbnail(nb), f"{path.name} has no figure for the landing page"
+        if pages.explorer_models(nb):
             with_explorers.add(path.name[:2])
     assert {"06", "07", "08"} <= with_explorers
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aelib.tools import book, i18n, student
+from aelib.tools import book, i18n, pages, student
 from aelib.tools.lessons import describe, minutes, numbered, title_and_summary
 from tests.test_browser import CHROMIUM_ARGS, SHOTS, chromium_path
 
@@ -70,7 +70,7 @@ def test_every_lesson_has_a_page_listed_on_the_index_with_its_run_time(site):
 
 def test_the_index_says_how_long_the_commands_take(site):
     text = re.sub(r"<[^>]+>", "", page(site, "index.html"))
-    rows = [line.split("|")[1:-1] for line in book.README.read_text(encoding="utf-8").splitlines()
+    rows = [line.split("|")[1:-1] for line in pages.README.read_text(encoding="utf-8").splitlines()
             if line.startswith("| `make ")]  # | `make X`, … | a time per CPU | … |
     commands = [re.match(r" `(make \w+)`", cells[0]).group(1) for cells in rows]
     assert commands == ["make check", "make course", "make test"], rows
@@ -100,7 +100,7 @@ def test_the_teacher_guide_and_how_it_is_built_are_pages(site):
     assert "SOURCE of build/student/TEACHER.md" not in teacher, "the guide's source comment is not shown"
     built = page(site, "docs/architecture.html")
     assert "import-linter" in built and "recipes.py" in built and "Adding a lesson" in built
-    for doc in book.docs_pages():  # every page of docs/, linked from the landing page
+    for doc in pages.docs_pages():  # every page of docs/, linked from the landing page
         assert (site.root / "docs" / f"{doc.stem}.html").is_file() and f'href="docs/{doc.stem}.html' in page(
             site, "index.html"), doc.name
 
@@ -153,7 +153,7 @@ def test_the_chinese_lessons_are_the_chinese_notebooks_with_three_downloads(site
         copy = nbformat.read(student_copy, as_version=4)
         assert any("raise NotImplementedError()" in c.source for c in copy.cells) and any(
             "练习" in c.source for c in copy.cells if c.cell_type == "markdown"), f"{path.name}: a Chinese student copy"
-    for doc in book.docs_pages():  # in English, and saying so
+    for doc in pages.docs_pages():  # in English, and saying so
         assert "本页只有英文版" in page(site, f"zh/docs/{doc.stem}.html"), doc.name
     teacher = page(site, "zh/teacher.html")
     assert "教师指南" in teacher and "中文版" in teacher and "check_id" not in teacher

@@ -35,7 +35,8 @@ LOCALE = REPO / "locale"
 GLOSSARY = LOCALE / "glossary.csv"
 README = REPO / "README.md"
 TEACHER = REPO / "docs" / "TEACHER.md"
-MARKED = ("aelib/tools/lessons.py", "aelib/tools/book.py", "aelib/tools/student.py")  # where N_ marks site words
+# Where N_ marks the site's words.
+MARKED = ("aelib/tools/lessons.py", "aelib/tools/pages.py", "aelib/tools/book.py", "aelib/tools/student.py")
 HEADER = ("# The Chinese edition of the aelib course: translations of its English source (aelib/tools/i18n.py).\n"
           "# `make translations` updates this file from the source; the translations are written by hand.")
 WIDTH = 0  # catalogue lines are the source's lines, never re-wrapped: a diff shows the sentence that changed
@@ -171,12 +172,16 @@ def read(path: Path):
 
 
 def write(catalogue, path: Path) -> None:
+    """Write a catalogue atomically: entries in source order, the dead dropped, each line as its source has it."""
     from babel.messages.pofile import write_po
 
+    catalogue.project, catalogue.version = "aelib", "0.1.0"
+    catalogue.revision_date = catalogue.creation_date  # not Babel's "YEAR-MO-DA" placeholder
     buffer = io.BytesIO()
     write_po(buffer, catalogue, width=WIDTH, ignore_obsolete=True, include_previous=True)
+    text = re.sub(rb'"Report-Msgid-Bugs-To: EMAIL@ADDRESS\\n"\n', b"", buffer.getvalue())  # no address to give
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, text)
 
 
 def template(domain: Domain):
