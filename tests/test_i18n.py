@@ -115,6 +115,24 @@ def test_a_changed_english_sentence_fails_naming_the_cell_until_it_is_translated
     assert "#| msgid" not in (locale / "zh_CN/LC_MESSAGES/lessons/01_tiny.po").read_text(encoding="utf-8")
 
 
+def test_the_previous_english_of_several_lines_is_kept_until_the_entry_is_translated_again(tiny):
+    edit_cell(tiny, 1, "a code of 2 numbers", "a code of just 2 numbers")  # the cell has three lines
+    locale, po = tiny / "locale", tiny / "locale/zh_CN/LC_MESSAGES/lessons/01_tiny.po"
+    i18n.update(tiny_domains(tiny), locale)
+    first = po.read_text(encoding="utf-8")
+    assert '#, fuzzy\n#| msgid ""\n#| "# Lesson 01 — A tiny lesson\\n"\n#| "\\n"\n#| "An autoencoder squeezes' in first
+    i18n.update(tiny_domains(tiny), locale)  # a second update changes nothing (Babel alone would re-wrap it)
+    assert po.read_text(encoding="utf-8") == first
+    catalogue = i18n.read(po)
+    entry = next(m for m in catalogue if m.fuzzy)
+    assert entry.previous_id == ["# Lesson 01 — A tiny lesson\n\nAn autoencoder squeezes 784 pixels into a code of 2 "
+                                 "numbers."] and not entry.user_comments
+    entry.string, entry.flags = entry.string.replace("由 2 个数", "仅由 2 个数"), set()
+    i18n.write(catalogue, po)
+    assert "#|" not in po.read_text(encoding="utf-8") and "# |" not in po.read_text(encoding="utf-8")
+    assert i18n.problems(tiny_domains(tiny), locale) == []
+
+
 def test_a_new_cell_gets_an_empty_entry_and_a_gone_one_is_removed(tiny):
     path = tiny / "notebooks" / "01_tiny.ipynb"
     nb = nbformat.read(path, as_version=4)

@@ -168,18 +168,48 @@ def read(path: Path):
                        "authors", msgid_bugs_address="", last_translator="the aelib authors",
                        language_team="the aelib authors", fuzzy=False)
     with path.open("rb") as f:
-        return read_po(f, locale=LANG, abort_invalid=True)
+        catalogue = read_po(f, locale=LANG, abort_invalid=True)
+    for message in catalogue:
+        _read_previous(message)
+    return catalogue
+
+
+def _read_previous(message) -> None:
+    """Babel reads a fuzzy entry's previous English (``#| msgid …`` lines) as comments: make it the previous id."""
+    from babel.messages.pofile import denormalize
+
+    lines = [c[1:].strip() for c in message.user_comments if c.startswith("|")]
+    if not lines:
+        return
+    message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    text = "\n".join(lines)
+    if text.startswith("msgid "):
+        try:
+            message.previous_id = [denormalize(text[len("msgid "):])]
+        except (ValueError, IndexError):  # not a previous id Babel can read back: dropped, never kept as a comment
+            message.previous_id = []
 
 
 def write(catalogue, path: Path) -> None:
     """Write a catalogue atomically: entries in source order, the dead dropped, each line as its source has it."""
-    from babel.messages.pofile import write_po
+    from babel.messages.pofile import normalize, write_po
 
     catalogue.project, catalogue.version = "aelib", "0.1.0"
     catalogue.revision_date = catalogue.creation_date  # not Babel's "YEAR-MO-DA" placeholder
+    for message in catalogue:
+        message.flags.discard("python-format")  # Babel's guess from a "%" in the English: prose, not a format
+        if not message.fuzzy:
+            message.previous_id = []  # the previous English is kept only until the entry is brought in line
     buffer = io.BytesIO()
-    write_po(buffer, catalogue, width=WIDTH, ignore_obsolete=True, include_previous=True)
-    text = re.sub(rb'"Report-Msgid-Bugs-To: EMAIL@ADDRESS\\n"\n', b"", buffer.getvalue())  # no address to give
+    write_po(buffer, catalogue, width=WIDTH, ignore_obsolete=True)
+    text = re.sub(r'"Report-Msgid-Bugs-To: EMAIL@ADDRESS\\n"\n', "", buffer.getvalue().decode("utf-8"))  # no address
+    for message in catalogue:  # Babel would re-wrap a previous id of several lines into one comment: written here
+        if message.id and message.fuzzy and message.previous_id:
+            entry = f"#, fuzzy\nmsgid {normalize(message.id, width=WIDTH)}\n"
+            previous = "".join(f"#| {line}\n" for line in f"msgid {normalize(message.previous_id[0], width=WIDTH)}"
+                               .splitlines())
+            text = text.replace(entry, f"#, fuzzy\n{previous}msgid {normalize(message.id, width=WIDTH)}\n", 1)
+    text = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text)
 
@@ -210,7 +240,11 @@ def update(found: list[Domain], locale: Path = LOCALE) -> dict[str, Counts]:
         path = domain.catalogue(locale)
         catalogue = read(path)
         before = {m.id for m in catalogue if m.id}
+        previous = {m.id: m.previous_id for m in catalogue if m.id and m.fuzzy and m.previous_id}
         catalogue.update(template(domain), update_creation_date=False)
+        for message in catalogue:  # Babel forgets the previous English of an entry still fuzzy from the last update
+            if message.fuzzy and not message.previous_id and message.id in previous:
+                message.previous_id = previous[message.id]
         catalogue.fuzzy = False  # the header: Babel marks a new catalogue's header fuzzy
         now = [m for m in catalogue if m.id]
         counts[domain.name] = Counts(
