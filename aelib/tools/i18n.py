@@ -33,8 +33,7 @@ from aelib.tools.lessons import NOTEBOOKS, REPO, numbered
 EN, LANG = "en", "zh_CN"
 LOCALE = REPO / "locale"
 GLOSSARY = LOCALE / "glossary.csv"
-README = REPO / "README.md"
-TEACHER = REPO / "docs" / "TEACHER.md"
+PAGES = {"index": "README.md", "teacher": "docs/TEACHER.md"}  # the Markdown pages translated, by catalogue
 # Where N_ marks the site's words.
 MARKED = ("aelib/tools/lessons.py", "aelib/tools/pages.py", "aelib/tools/book.py", "aelib/tools/student.py")
 HEADER = ("# The Chinese edition of the aelib course: translations of its English source (aelib/tools/i18n.py).\n"
@@ -147,7 +146,8 @@ def marked_units(root: Path = REPO) -> list[Unit]:
 def domains(notebooks: Path = NOTEBOOKS, root: Path = REPO) -> list[Domain]:
     """Every catalogue and its units: one per lesson, the landing page, the teacher guide, the site's words."""
     found = [Domain(f"lessons/{p.stem}", tuple(notebook_units(p, root))) for p in numbered(notebooks)]
-    for name, path in (("index", root / "README.md"), ("teacher", root / "docs" / "TEACHER.md")):
+    for name, page in PAGES.items():
+        path = root / page
         if path.is_file():
             found.append(Domain(name, tuple(markdown_units(path, root))))
     found.append(Domain("site", tuple(marked_units(root))))
