@@ -85,9 +85,10 @@ def write_sources(
     if widgets:
         shutil.copytree(widget_js, src / "_static" / "widgets", dirs_exist_ok=True)
     lessons = [describe(path, timings) for path in notebooks]
-    for sub in ("lessons", "thumbs", "files/notebooks", "files/student", "files/en"):
+    for sub in ("lessons", "thumbs", "files/notebooks", "files/student"):
         (src / sub).mkdir(parents=True, exist_ok=True)
     for original in originals or []:
+        (src / "files" / "en").mkdir(exist_ok=True)
         shutil.copy(original, src / "files" / "en" / original.name)
     thumbs = {}
     for lesson in lessons:
